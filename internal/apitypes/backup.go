@@ -104,3 +104,21 @@ type SecretCreateInput struct {
 	Name string            `json:"name"`
 	Data map[string]string `json:"data"`
 }
+
+// BackupVerifyReport is the reply of ?action=backupBackingImageVerify: what
+// reading every block of a backup found. Nothing is written by a verify.
+type BackupVerifyReport struct {
+	Name          string     `json:"name"`
+	Blocks        int        `json:"blocks"`
+	BadBlocks     []BadBlock `json:"badBlocks"`
+	Checksum      string     `json:"checksum"`
+	ChecksumMatch bool       `json:"checksumMatch"`
+	OK            bool       `json:"ok"`
+}
+
+// BadBlock names one block that failed verification and why.
+type BadBlock struct {
+	Offset int64  `json:"offset"`
+	Key    string `json:"key"`
+	Reason string `json:"reason"`
+}

@@ -1,0 +1,30 @@
+// Package server assembles the plinth daemon: etcd, store, controllers, API.
+package server
+
+// Options are the daemon's settings, one per `plinth server` flag. Every
+// flag also reads PLINTH_<NAME> from the environment (e.g. PLINTH_DATA_DIR).
+type Options struct {
+	// DataDir holds the embedded etcd, the default disk and the default
+	// backup store. Default "./plinth-data".
+	DataDir string
+	// Listen is the API address. Default "127.0.0.1:9500". Listening on a
+	// non-loopback address requires Token.
+	Listen string
+	// NodeID names this node. Default: the hostname.
+	NodeID string
+	// EtcdEndpoints, when non-empty, points at an external etcd cluster
+	// instead of the embedded one.
+	EtcdEndpoints []string
+	// InsecureAllowPrivateSources lets download sources point at loopback
+	// and private addresses (tests and labs).
+	InsecureAllowPrivateSources bool
+	// LogLevel is debug, info, warn or error. Default "info".
+	LogLevel string
+	// DefaultBackupTarget is the URL the `default` target gets at first
+	// start. Default "file://<data-dir>/backupstore".
+	DefaultBackupTarget string
+	// Token, when set, is required as "Authorization: Bearer <token>" on
+	// every API request. Read from PLINTH_TOKEN or a file, never a flag
+	// value shown in process listings.
+	Token string
+}

@@ -1,0 +1,140 @@
+// Package settings defines plinth's settings (name, type, default, allowed
+// values) and reads and validates their values from the store. A setting
+// never written has its default.
+package settings
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/plinth-storage/plinth/internal/apitypes"
+	"github.com/plinth-storage/plinth/internal/model"
+	"github.com/plinth-storage/plinth/internal/store"
+)
+
+// Names of the settings.
+const (
+	DefaultMinCopies      = "default-min-number-of-backing-image-copies"
+	DownloadStallTimeout  = "backing-image-download-stall-timeout"
+	BackupCompression     = "backup-compression-method"
+	BackupConcurrentLimit = "backup-concurrent-limit"
+	RestoreConcurrent     = "restore-concurrent-limit"
+)
+
+// Definition is a setting's type and rules; Min applies to "int" settings.
+type Definition struct {
+	apitypes.SettingDefinition
+	Min int
+}
+
+// Definitions lists every setting, in display order.
+var Definitions = []struct {
+	Name string
+	Def  Definition
+}{
+	{DefaultMinCopies, Definition{apitypes.SettingDefinition{DisplayName: "Default Minimum Number of Backing Image Copies",
+		Description: "The minNumberOfCopies a new backing image gets when its request leaves it 0.",
+		Category:    "backing image", Type: "int", Required: true, Default: "1"}, 1}},
+	{DownloadStallTimeout, Definition{apitypes.SettingDefinition{DisplayName: "Backing Image Download Stall Timeout",
+		Description: "Seconds without receiving a byte after which a download is abandoned and retried.",
+		Category:    "backing image", Type: "int", Required: true, Default: "60"}, 1}},
+	{BackupCompression, Definition{apitypes.SettingDefinition{DisplayName: "Backup Compression Method",
+		Description: "How new backup blocks are compressed. Restores read every method whatever this says.",
+		Category:    "backup", Type: "string", Required: true, Default: "lz4", Options: []string{"none", "lz4", "gzip"}}, 0}},
+	{BackupConcurrentLimit, Definition{apitypes.SettingDefinition{DisplayName: "Backup Concurrent Limit",
+		Description: "Blocks read, compressed and uploaded in parallel by one backup.",
+		Category:    "backup", Type: "int", Required: true, Default: "4"}, 1}},
+	{RestoreConcurrent, Definition{apitypes.SettingDefinition{DisplayName: "Restore Concurrent Limit",
+		Description: "Blocks downloaded and verified in parallel by one restore.",
+		Category:    "backup", Type: "int", Required: true, Default: "4"}, 1}},
+}
+
+// ErrUnknown is returned for a name that is not a setting.
+var ErrUnknown = errors.New("unknown setting")
+
+// Lookup returns the definition of name.
+func Lookup(name string) (Definition, error) {
+	for _, d := range Definitions {
+		if d.Name == name {
+			return d.Def, nil
+		}
+	}
+	return Definition{}, fmt.Errorf("%w %q", ErrUnknown, name)
+}
+
+// Validate checks value against the definition of name.
+func Validate(name, value string) error {
+	def, err := Lookup(name)
+	if err != nil {
+		return err
+	}
+	switch def.Type {
+	case "int":
+		n, err := strconv.Atoi(value)
+		if err != nil {
+			return fmt.Errorf("setting %s must be an integer, got %q", name, value)
+		}
+		if n < def.Min {
+			return fmt.Errorf("setting %s must be at least %d, got %d", name, def.Min, n)
+		}
+	case "bool":
+		if _, err := strconv.ParseBool(value); err != nil {
+			return fmt.Errorf("setting %s must be true or false, got %q", name, value)
+		}
+	}
+	if len(def.Options) > 0 && !slices.Contains(def.Options, value) {
+		return fmt.Errorf("setting %s must be one of %v, got %q", name, def.Options, value)
+	}
+	return nil
+}
+
+// Store reads and writes setting values.
+type Store struct {
+	kind *store.Kind[model.Setting]
+}
+
+// NewStore wraps the settings kind.
+func NewStore(kind *store.Kind[model.Setting]) *Store { return &Store{kind: kind} }
+
+// Get returns the value of name (its default when never set).
+func (s *Store) Get(ctx context.Context, name string) (string, error) {
+	def, err := Lookup(name)
+	if err != nil {
+		return "", err
+	}
+	v, err := s.kind.Get(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return def.Default, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return v.Value.Value, nil
+}
+
+// Int returns an int setting, falling back to its default if the stored
+// value is somehow invalid.
+func (s *Store) Int(ctx context.Context, name string) int {
+	v, err := s.Get(ctx, name)
+	if n, perr := strconv.Atoi(v); err == nil && perr == nil {
+		return n
+	}
+	def, _ := Lookup(name)
+	n, _ := strconv.Atoi(def.Default)
+	return n
+}
+
+// Set validates and stores value.
+func (s *Store) Set(ctx context.Context, name, value string) error {
+	if err := Validate(name, value); err != nil {
+		return err
+	}
+	_, err := s.kind.Create(ctx, name, model.Setting{Name: name, Value: value})
+	if errors.Is(err, store.ErrExists) {
+		_, err = s.kind.Mutate(ctx, name, func(m *model.Setting) error { m.Value = value; return nil })
+	}
+	return err
+}

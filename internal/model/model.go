@@ -58,6 +58,9 @@ type Copy struct {
 	Message        string    `json:"message"`
 	LastTransition time.Time `json:"lastTransition"`
 	DataEngine     string    `json:"dataEngine"`
+	// Cleanup marks a copy for removal (backingImageCleanup); the
+	// controller deletes its files and then its record.
+	Cleanup bool `json:"cleanup,omitempty"`
 }
 
 // SetState changes the copy's state, stamping the transition time when the

@@ -1,0 +1,114 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/plinth-storage/plinth/internal/apitypes"
+	"github.com/plinth-storage/plinth/internal/controller/runner"
+	v1 "github.com/plinth-storage/plinth/internal/engine/v1"
+	"github.com/plinth-storage/plinth/internal/model"
+	"github.com/plinth-storage/plinth/internal/store"
+)
+
+// DefaultDiskName is the name of the filesystem disk created under the data
+// directory at first start.
+const DefaultDiskName = "default-disk"
+
+// recheck is how often disks are re-examined without any event.
+const recheck = 30 * time.Second
+
+// Controller reconciles this node's record.
+type Controller struct {
+	Nodes    *store.Kind[model.Node]
+	NodeID   string
+	Registry *Registry
+	Log      *slog.Logger
+	// OnChange is called after the set of ready disks may have changed.
+	OnChange func()
+}
+
+var _ runner.Reconciler = (*Controller)(nil)
+
+// EnsureNode creates this node's record with a default disk under dataDir
+// if it does not exist yet.
+func (c *Controller) EnsureNode(ctx context.Context, dataDir, address string) error {
+	diskPath := filepath.Join(dataDir, "disks", DefaultDiskName)
+	if err := os.MkdirAll(diskPath, 0o750); err != nil {
+		return fmt.Errorf("create default disk folder %s: %w", diskPath, err)
+	}
+	n := model.Node{Name: c.NodeID, Address: address, Disks: map[string]apitypes.DiskSpec{
+		DefaultDiskName: {Path: diskPath, DiskType: apitypes.DiskTypeFilesystem, AllowScheduling: true, Tags: []string{}},
+	}}
+	_, err := c.Nodes.Create(ctx, c.NodeID, n)
+	if errors.Is(err, store.ErrExists) {
+		_, err = c.Nodes.Mutate(ctx, c.NodeID, func(n *model.Node) error {
+			if n.Address == address {
+				return store.ErrNoChange
+			}
+			n.Address = address
+			return nil
+		})
+	}
+	return err
+}
+
+// Reconcile opens every disk of this node, records its status, and
+// publishes the ready ones to the Registry.
+func (c *Controller) Reconcile(ctx context.Context, key string) (runner.Result, error) {
+	if key != c.NodeID {
+		return runner.Result{}, nil
+	}
+	cur, err := c.Nodes.Get(ctx, key)
+	if err != nil {
+		return runner.Result{}, err
+	}
+	statuses := map[string]model.DiskStatus{}
+	var ready []DiskRef
+	for name, spec := range cur.Value.Disks {
+		prev := cur.Value.Status.Disks[name]
+		st, ref := c.examine(name, spec, prev.DiskUUID)
+		statuses[name] = st
+		if ref != nil {
+			ready = append(ready, *ref)
+		}
+	}
+	c.Registry.replace(ready)
+	_, err = c.Nodes.Mutate(ctx, key, func(n *model.Node) error {
+		n.Status.Disks = statuses
+		return nil
+	})
+	if c.OnChange != nil {
+		c.OnChange()
+	}
+	return runner.Result{RequeueAfter: recheck}, err
+}
+
+func (c *Controller) examine(name string, spec apitypes.DiskSpec, knownUUID string) (model.DiskStatus, *DiskRef) {
+	st := model.DiskStatus{DiskUUID: knownUUID, CheckedAt: time.Now().UTC()}
+	if spec.DiskType != apitypes.DiskTypeFilesystem {
+		st.Message = fmt.Sprintf("disk type %q is not supported by this version", spec.DiskType)
+		return st, nil
+	}
+	d, err := v1.OpenDisk(spec.Path, knownUUID)
+	if err != nil {
+		st.Message = fmt.Sprintf("disk %s at %s is not usable: %v", name, spec.Path, err)
+		return st, nil
+	}
+	capa, err := d.Stat()
+	if err != nil {
+		st.Message = fmt.Sprintf("disk %s at %s: %v", name, spec.Path, err)
+		return st, nil
+	}
+	st.DiskUUID = d.UUID()
+	st.StorageMaximum = capa.Maximum
+	st.StorageAvailable = capa.Available
+	st.Ready = true
+	avail := capa.Available - spec.StorageReserved
+	return st, &DiskRef{Name: name, UUID: d.UUID(), Spec: spec, Disk: d, Available: avail}
+}

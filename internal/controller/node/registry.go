@@ -1,0 +1,83 @@
+// Package node keeps this node's record and disks: it opens every disk the
+// node's spec lists, reports identity, capacity and health, and offers the
+// open disks to the other controllers through a Registry.
+package node
+
+import (
+	"slices"
+	"sort"
+	"sync"
+
+	"github.com/plinth-storage/plinth/internal/apitypes"
+	v1 "github.com/plinth-storage/plinth/internal/engine/v1"
+)
+
+// DiskRef is one open, ready disk of this node.
+type DiskRef struct {
+	Name      string
+	UUID      string
+	Spec      apitypes.DiskSpec
+	Disk      *v1.Disk
+	Available int64
+}
+
+// Registry is the set of this node's ready disks. Safe for concurrent use.
+type Registry struct {
+	mu     sync.RWMutex
+	byUUID map[string]DiskRef
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry { return &Registry{byUUID: map[string]DiskRef{}} }
+
+// replace swaps in the current set of ready disks.
+func (r *Registry) replace(disks []DiskRef) {
+	m := make(map[string]DiskRef, len(disks))
+	for _, d := range disks {
+		m[d.UUID] = d
+	}
+	r.mu.Lock()
+	r.byUUID = m
+	r.mu.Unlock()
+}
+
+// Get returns the ready disk with uuid.
+func (r *Registry) Get(uuid string) (DiskRef, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	d, ok := r.byUUID[uuid]
+	return d, ok
+}
+
+// Schedulable returns the ready disks of diskType that allow scheduling and
+// carry every tag in selector, the one with the most free space first.
+func (r *Registry) Schedulable(diskType string, selector []string) []DiskRef {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	var out []DiskRef
+	for _, d := range r.byUUID {
+		if d.Spec.DiskType != diskType || !d.Spec.AllowScheduling {
+			continue
+		}
+		if !hasAllTags(d.Spec.Tags, selector) {
+			continue
+		}
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Available != out[j].Available {
+			return out[i].Available > out[j].Available
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+func hasAllTags(tags, selector []string) bool {
+	for _, s := range selector {
+		if !slices.Contains(tags, s) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,115 @@
+// Package api serves plinth's /v1 REST API (Longhorn-compatible routes,
+// envelopes and schemas), the event streams, /healthz and /metrics. It
+// validates requests, writes desired state to the store and leaves the work
+// to the controllers; it never touches disks or targets itself, except to
+// stream an upload into, or a download out of, a copy.
+package api
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/plinth-storage/plinth/internal/api/rancher"
+	"github.com/plinth-storage/plinth/internal/apierr"
+	"github.com/plinth-storage/plinth/internal/controller/backingimage"
+	"github.com/plinth-storage/plinth/internal/controller/node"
+	"github.com/plinth-storage/plinth/internal/model"
+	"github.com/plinth-storage/plinth/internal/settings"
+	"github.com/plinth-storage/plinth/internal/store"
+)
+
+// Deps is everything the API needs. All fields are required.
+type Deps struct {
+	Etcd         *clientv3.Client
+	BIs          *store.Kind[model.BackingImage]
+	Nodes        *store.Kind[model.Node]
+	Settings     *settings.Store
+	BIController *backingimage.Controller
+	NodeCtl      *node.Controller
+	Disks        *node.Registry
+	NodeID       string
+	AllowPrivate bool
+	Log          *slog.Logger
+	Registry     *prometheus.Registry
+	Token        string
+	// Hub delivers store changes to the event streams.
+	Hub *Hub
+	// ListKind, if set, renders the list of kinds this package does not
+	// serve itself (backups, targets) for the websocket streams.
+	ListKind func(kind string, w http.ResponseWriter, r *http.Request)
+	// Extra registers further routes (e.g. the web UI) on the same mux.
+	Extra func(mux *http.ServeMux)
+}
+
+// Server is the API's HTTP handler.
+type Server struct {
+	d       Deps
+	schemas *rancher.Schemas
+	handler http.Handler
+}
+
+// New builds the API handler.
+func New(d Deps) (*Server, error) {
+	s := &Server{d: d, schemas: buildSchemas()}
+	mux := http.NewServeMux()
+	s.schemas.Register(mux)
+	s.routes(mux)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", s.healthz)
+	if d.Extra != nil {
+		d.Extra(mux)
+	}
+	metrics, err := rancher.NewMetrics(d.Registry)
+	if err != nil {
+		return nil, err
+	}
+	s.handler = rancher.Stack(mux, rancher.StackOptions{Logger: d.Log, Metrics: metrics, Token: d.Token})
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+func (s *Server) routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /v1/backingimages", s.listBackingImages)
+	mux.HandleFunc("POST /v1/backingimages", s.postBackingImages)
+	mux.HandleFunc("GET /v1/backingimages/{name}", s.getBackingImage)
+	mux.HandleFunc("DELETE /v1/backingimages/{name}", s.deleteBackingImage)
+	mux.HandleFunc("POST /v1/backingimages/{name}", s.backingImageAction)
+	mux.HandleFunc("GET /v1/backingimages/{name}/download", s.downloadBackingImage)
+	mux.HandleFunc("GET /v1/nodes", s.listNodes)
+	mux.HandleFunc("GET /v1/nodes/{name}", s.getNode)
+	mux.HandleFunc("POST /v1/nodes/{name}", s.nodeAction)
+	mux.HandleFunc("GET /v1/settings", s.listSettings)
+	mux.HandleFunc("GET /v1/settings/{name}", s.getSetting)
+	mux.HandleFunc("PUT /v1/settings/{name}", s.putSetting)
+	mux.HandleFunc("GET /v1/events", s.serveEvents)
+	mux.HandleFunc("GET /v1/ws/{type}", s.serveWebsocket)
+	mux.HandleFunc("GET /v1/ws/{period}/{type}", s.serveWebsocket)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	rancher.WriteJSON(w, r, http.StatusOK, map[string]string{"status": "ok", "node": s.d.NodeID})
+}
+
+// writeErr answers with err mapped to its status: apierr and rancher
+// errors carry their own, store errors map to 404/409, the rest are 500.
+func writeErr(w http.ResponseWriter, r *http.Request, err error) {
+	var ae *apierr.Error
+	switch {
+	case errors.As(err, &ae):
+		rancher.WriteError(w, r, ae.Status, ae.Msg)
+	case errors.Is(err, store.ErrNotFound):
+		rancher.WriteError(w, r, http.StatusNotFound, err.Error())
+	case errors.Is(err, store.ErrExists), errors.Is(err, store.ErrConflict):
+		rancher.WriteError(w, r, http.StatusConflict, err.Error())
+	default:
+		rancher.WriteErr(w, r, err)
+	}
+}

@@ -1,0 +1,192 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/plinth-storage/plinth/internal/api/rancher"
+	"github.com/plinth-storage/plinth/internal/apierr"
+	"github.com/plinth-storage/plinth/internal/apitypes"
+	"github.com/plinth-storage/plinth/internal/model"
+	"github.com/plinth-storage/plinth/internal/settings"
+	"github.com/plinth-storage/plinth/internal/source"
+	"github.com/plinth-storage/plinth/internal/store"
+)
+
+func (s *Server) listBackingImages(w http.ResponseWriter, r *http.Request) {
+	list, _, err := s.d.BIs.List(r.Context())
+	if err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	out := make([]apitypes.BackingImage, 0, len(list))
+	for _, v := range list {
+		if f := q.Get("sourceType"); f != "" && v.Value.SourceType != f {
+			continue
+		}
+		if f := q.Get("dataEngine"); f != "" && v.Value.DataEngine != f {
+			continue
+		}
+		out = append(out, toBackingImage(v.Value))
+	}
+	s.schemas.WriteCollection(w, r, schemaBackingImage, out)
+}
+
+func (s *Server) getBackingImage(w http.ResponseWriter, r *http.Request) {
+	bi, err := s.backingImage(r)
+	if err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	s.writeBackingImage(w, r, bi)
+}
+
+// backingImage loads the image named in the path (404 if missing).
+func (s *Server) backingImage(r *http.Request) (model.BackingImage, error) {
+	name := r.PathValue("name")
+	v, err := s.d.BIs.Get(r.Context(), name)
+	if errors.Is(err, store.ErrNotFound) {
+		return model.BackingImage{}, apierr.NotFound("backing image %s not found", name)
+	}
+	return v.Value, err
+}
+
+func (s *Server) writeBackingImage(w http.ResponseWriter, r *http.Request, bi model.BackingImage) {
+	res := toBackingImage(bi)
+	s.schemas.WriteResource(w, r, http.StatusOK, schemaBackingImage, &res)
+}
+
+func (s *Server) postBackingImages(w http.ResponseWriter, r *http.Request) {
+	switch action := r.URL.Query().Get("action"); action {
+	case "":
+		s.createBackingImage(w, r)
+	default:
+		s.collectionAction(w, r, action)
+	}
+}
+
+func (s *Server) createBackingImage(w http.ResponseWriter, r *http.Request) {
+	var in apitypes.BackingImageCreateInput
+	if err := rancher.ReadInput(r, &in); err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	bi, err := s.newBackingImage(r, in)
+	if err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	if _, err := s.d.BIs.Create(r.Context(), bi.Name, bi); err != nil {
+		if errors.Is(err, store.ErrExists) {
+			err = apierr.Conflict("backing image %s already exists; delete it first or choose another name", bi.Name)
+		}
+		writeErr(w, r, err)
+		return
+	}
+	s.d.BIController.Enqueue(bi.Name)
+	s.writeBackingImage(w, r, bi)
+}
+
+// newBackingImage validates a create request and builds the record.
+func (s *Server) newBackingImage(r *http.Request, in apitypes.BackingImageCreateInput) (model.BackingImage, error) {
+	if err := checkName("backing image", in.Name, maxBackingImageName); err != nil {
+		return model.BackingImage{}, err
+	}
+	in.ExpectedChecksum = strings.ToLower(strings.TrimSpace(in.ExpectedChecksum))
+	if err := checkChecksum(in.ExpectedChecksum); err != nil {
+		return model.BackingImage{}, err
+	}
+	params := map[string]string{}
+	for k, v := range in.Parameters {
+		params[k] = strings.TrimSpace(v)
+	}
+	if err := s.checkSource(in.SourceType, params); err != nil {
+		return model.BackingImage{}, err
+	}
+	if err := checkPlacement(&in); err != nil {
+		return model.BackingImage{}, err
+	}
+	if in.MinNumberOfCopies == 0 {
+		in.MinNumberOfCopies = s.d.Settings.Int(r.Context(), settings.DefaultMinCopies)
+	}
+	return model.BackingImage{
+		Name: in.Name, UUID: uuid.NewString()[:8], SourceType: in.SourceType, Parameters: params,
+		ExpectedChecksum: in.ExpectedChecksum, MinNumberOfCopies: in.MinNumberOfCopies,
+		DataEngine: in.DataEngine, DiskSelector: nonNilSlice(in.DiskSelector), NodeSelector: nonNilSlice(in.NodeSelector),
+		CreatedAt: time.Now().UTC(),
+	}, nil
+}
+
+// checkSource validates the source type and its parameters.
+func (s *Server) checkSource(sourceType string, params map[string]string) error {
+	switch sourceType {
+	case apitypes.SourceDownload:
+		u := params["url"]
+		if u == "" {
+			return apierr.Invalid("download URL is not provided: set parameters.url to an http or https URL")
+		}
+		if err := source.ValidateURL(u, s.d.AllowPrivate); err != nil {
+			return apierr.Invalid("invalid download URL: %v", err)
+		}
+	case apitypes.SourceUpload:
+	case "":
+		return apierr.Invalid("sourceType is required: one of download, upload")
+	default:
+		return apierr.Invalid("sourceType %q is not supported: use download or upload (restore through a backup's backupBackingImageRestore action)", sourceType)
+	}
+	return nil
+}
+
+// checkPlacement validates and defaults copies, data engine and encryption.
+func checkPlacement(in *apitypes.BackingImageCreateInput) error {
+	if in.MinNumberOfCopies < 0 {
+		return apierr.Invalid("minNumberOfCopies %d must be at least 1 (0 means the default)", in.MinNumberOfCopies)
+	}
+	switch in.DataEngine {
+	case "":
+		in.DataEngine = apitypes.DataEngineV1
+	case apitypes.DataEngineV1:
+	case apitypes.DataEngineV2:
+		return apierr.Invalid("data engine v2 needs block disks, which this version does not support yet; use dataEngine v1")
+	default:
+		return apierr.Invalid("invalid data engine %q: use v1", in.DataEngine)
+	}
+	if in.Secret != "" || in.SecretNamespace != "" {
+		return apierr.Invalid("encrypted backing images (secret, secretNamespace) are not supported by this version")
+	}
+	if slices.Contains(in.NodeSelector, "") || slices.Contains(in.DiskSelector, "") {
+		return apierr.Invalid("diskSelector and nodeSelector must not contain empty tags")
+	}
+	return nil
+}
+
+func (s *Server) deleteBackingImage(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	now := time.Now().UTC()
+	bi, err := s.d.BIs.Mutate(r.Context(), name, func(bi *model.BackingImage) error {
+		if bi.DeletionRequested != nil {
+			return store.ErrNoChange
+		}
+		bi.DeletionRequested = &now
+		return nil
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		err = apierr.NotFound("backing image %s not found", name)
+	}
+	if err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	s.d.BIController.Enqueue(name)
+	s.writeBackingImage(w, r, bi)
+}
+
+func (s *Server) collectionAction(w http.ResponseWriter, r *http.Request, action string) {
+	writeErr(w, r, apierr.BadRequest("unknown action %q on backingimages", action))
+}

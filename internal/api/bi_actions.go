@@ -1,0 +1,203 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/plinth-storage/plinth/internal/api/rancher"
+	"github.com/plinth-storage/plinth/internal/apierr"
+	"github.com/plinth-storage/plinth/internal/apitypes"
+	"github.com/plinth-storage/plinth/internal/model"
+	"github.com/plinth-storage/plinth/internal/source"
+	"github.com/plinth-storage/plinth/internal/store"
+)
+
+// backingImageAction dispatches POST /v1/backingimages/{name}?action=X.
+func (s *Server) backingImageAction(w http.ResponseWriter, r *http.Request) {
+	switch action := r.URL.Query().Get("action"); action {
+	case "upload":
+		s.upload(w, r)
+	case "backingImageCleanup":
+		s.cleanup(w, r)
+	case "updateMinNumberOfCopies":
+		s.updateMinCopies(w, r)
+	case "":
+		writeErr(w, r, apierr.BadRequest("POST on a backing image needs ?action=: one of upload, backingImageCleanup, updateMinNumberOfCopies"))
+	default:
+		writeErr(w, r, apierr.BadRequest("unknown action %q on a backing image", action))
+	}
+}
+
+// upload streams the request body into the image's first copy and answers
+// with the image once the copy is ready (or the error if it failed).
+func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	var size int64 = -1
+	if v := r.URL.Query().Get("size"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			writeErr(w, r, apierr.BadRequest("invalid size %q: give the file's size in bytes", v))
+			return
+		}
+		size = n
+	}
+	err := s.d.BIController.Upload(r.Context(), name, size, func(dst source.Sink, progress func(done, total int64)) error {
+		pw := &progressWriter{w: dst, total: size, report: progress}
+		_, err := source.ReadUpload(w, r, pw, source.UploadOptions{})
+		return uploadErr(err)
+	})
+	if err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	bi, err := s.backingImage(r)
+	if err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	s.writeBackingImage(w, r, bi)
+}
+
+// uploadErr maps the source package's upload errors to client errors.
+func uploadErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, source.ErrBadUpload):
+		return apierr.BadRequest("%v", err)
+	case errors.Is(err, source.ErrUploadTooLarge):
+		return &apierr.Error{Status: http.StatusRequestEntityTooLarge, Msg: err.Error()}
+	case errors.Is(err, source.ErrUnsupportedUpload):
+		return &apierr.Error{Status: http.StatusUnsupportedMediaType, Msg: err.Error() + ": send multipart/form-data with field chunk, or application/octet-stream"}
+	}
+	return err
+}
+
+// progressWriter forwards writes and reports the running total.
+type progressWriter struct {
+	w      source.Sink
+	done   int64
+	total  int64
+	report func(done, total int64)
+}
+
+func (p *progressWriter) Write(b []byte) (int, error) {
+	n, err := p.w.Write(b)
+	p.done += int64(n)
+	p.report(p.done, p.total)
+	return n, err
+}
+
+func (s *Server) cleanup(w http.ResponseWriter, r *http.Request) {
+	var in apitypes.BackingImageCleanupInput
+	if err := rancher.ReadInput(r, &in); err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	if len(in.Disks) == 0 {
+		writeErr(w, r, apierr.Invalid("disks is required: the UUIDs of the disks whose copies to remove"))
+		return
+	}
+	name := r.PathValue("name")
+	bi, err := s.d.BIs.Mutate(r.Context(), name, func(bi *model.BackingImage) error {
+		return markCleanup(bi, in.Disks)
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		err = apierr.NotFound("backing image %s not found", name)
+	}
+	if err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	s.d.BIController.Enqueue(name)
+	s.writeBackingImage(w, r, bi)
+}
+
+// markCleanup marks the copies on disks for removal, refusing when that
+// would leave fewer ready copies than minNumberOfCopies.
+func markCleanup(bi *model.BackingImage, disks []string) error {
+	for _, d := range disks {
+		if bi.Status.Copies[d] == nil {
+			return apierr.Invalid("disk %s holds no copy of backing image %s", d, bi.Name)
+		}
+	}
+	left := 0
+	for d, cp := range bi.Status.Copies {
+		if cp.State == apitypes.StateReady && !cp.Cleanup && !slices.Contains(disks, d) {
+			left++
+		}
+	}
+	if left < bi.MinNumberOfCopies {
+		return apierr.Conflict("cannot clean up: backing image %s would keep %d ready copies, fewer than its minNumberOfCopies %d; lower minNumberOfCopies first (updateMinNumberOfCopies)", bi.Name, left, bi.MinNumberOfCopies)
+	}
+	for _, d := range disks {
+		bi.Status.Copies[d].Cleanup = true
+	}
+	return nil
+}
+
+func (s *Server) updateMinCopies(w http.ResponseWriter, r *http.Request) {
+	var in apitypes.UpdateMinNumberOfCopiesInput
+	if err := rancher.ReadInput(r, &in); err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	if in.MinNumberOfCopies < 1 {
+		writeErr(w, r, apierr.Invalid("minNumberOfCopies must be at least 1, got %d", in.MinNumberOfCopies))
+		return
+	}
+	name := r.PathValue("name")
+	bi, err := s.d.BIs.Mutate(r.Context(), name, func(bi *model.BackingImage) error {
+		bi.MinNumberOfCopies = in.MinNumberOfCopies
+		return nil
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		err = apierr.NotFound("backing image %s not found", name)
+	}
+	if err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	s.d.BIController.Enqueue(name)
+	s.writeBackingImage(w, r, bi)
+}
+
+// downloadBackingImage streams a ready local copy, with Range support.
+func (s *Server) downloadBackingImage(w http.ResponseWriter, r *http.Request) {
+	bi, err := s.backingImage(r)
+	if err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	for diskUUID, cp := range bi.Status.Copies {
+		ref, ok := s.d.Disks.Get(diskUUID)
+		if !ok || cp.State != apitypes.StateReady || cp.Cleanup {
+			continue
+		}
+		f, _, err := ref.Disk.Open(copyID(bi))
+		if err != nil {
+			continue
+		}
+		defer f.Close()
+		fi, err := f.Stat()
+		if err != nil {
+			writeErr(w, r, fmt.Errorf("stat copy of %s: %w", bi.Name, err))
+			return
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", downloadName(bi)))
+		http.ServeContent(w, r, "", fi.ModTime(), f)
+		return
+	}
+	writeErr(w, r, apierr.Conflict("backing image %s has no ready copy on this node to download; wait until it is ready", bi.Name))
+}
+
+func downloadName(bi model.BackingImage) string {
+	if bi.Status.Format == "qcow2" {
+		return bi.Name + ".qcow2"
+	}
+	return bi.Name + ".raw"
+}

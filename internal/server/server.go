@@ -1,0 +1,231 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/plinth-storage/plinth/internal/api"
+	"github.com/plinth-storage/plinth/internal/controller/backingimage"
+	"github.com/plinth-storage/plinth/internal/controller/node"
+	"github.com/plinth-storage/plinth/internal/controller/runner"
+	"github.com/plinth-storage/plinth/internal/model"
+	"github.com/plinth-storage/plinth/internal/settings"
+	"github.com/plinth-storage/plinth/internal/store"
+)
+
+// Run starts the daemon and blocks until ctx is done or it fails. It prints
+// the URL it serves on standard error once it is listening.
+func Run(ctx context.Context, opts Options) error {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return err
+	}
+	log := newLogger(opts.LogLevel)
+	if err := os.MkdirAll(opts.DataDir, 0o750); err != nil {
+		return fmt.Errorf("create data dir %s: %w", opts.DataDir, err)
+	}
+	lis, err := net.Listen("tcp", opts.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another plinth running? choose another --listen)", opts.Listen, err)
+	}
+	defer lis.Close()
+	backend, err := openBackend(ctx, opts)
+	if err != nil {
+		return err
+	}
+	defer backend.Close()
+	d, err := assemble(ctx, opts, backend, log, lis.Addr().String())
+	if err != nil {
+		return err
+	}
+	return d.serve(ctx, lis)
+}
+
+func openBackend(ctx context.Context, opts Options) (*store.Backend, error) {
+	if len(opts.EtcdEndpoints) > 0 {
+		return store.Connect(ctx, opts.EtcdEndpoints)
+	}
+	return store.StartEmbedded(ctx, opts.DataDir)
+}
+
+// daemon is the assembled server: store, controllers and API.
+type daemon struct {
+	opts     Options
+	log      *slog.Logger
+	backend  *store.Backend
+	bis      *store.Kind[model.BackingImage]
+	nodeCtl  *node.Controller
+	nodeRun  *runner.Runner
+	biCtl    *backingimage.Controller
+	biRun    *runner.Runner
+	hub      *api.Hub
+	handler  http.Handler
+	disks    *node.Registry
+	settings *settings.Store
+}
+
+func assemble(ctx context.Context, opts Options, backend *store.Backend, log *slog.Logger, addr string) (*daemon, error) {
+	cli := backend.Client
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	d := &daemon{opts: opts, log: log, backend: backend, hub: api.NewHub(), disks: node.NewRegistry(),
+		bis:      store.NewKind[model.BackingImage](cli, model.KindBackingImages),
+		settings: settings.NewStore(store.NewKind[model.Setting](cli, model.KindSettings)),
+	}
+	nodes := store.NewKind[model.Node](cli, model.KindNodes)
+	d.nodeCtl = &node.Controller{Nodes: nodes, NodeID: opts.NodeID, Registry: d.disks, Log: log}
+	d.nodeRun = runner.New("node", d.nodeCtl, log)
+	d.biCtl = &backingimage.Controller{
+		BIs: d.bis, Settings: d.settings, Disks: d.disks, NodeID: opts.NodeID,
+		AllowPrivate: opts.InsecureAllowPrivateSources, Log: log,
+		Metrics: backingimage.NewMetrics(reg, d.bis),
+	}
+	d.biRun = runner.New("backingimage", d.biCtl, log)
+	d.biCtl.Enqueue = d.biRun.Enqueue
+	d.nodeCtl.OnChange = func() { d.enqueueAllImages(ctx) }
+	if err := d.nodeCtl.EnsureNode(ctx, opts.DataDir, addr); err != nil {
+		return nil, err
+	}
+	srv, err := api.New(api.Deps{
+		Etcd: cli, BIs: d.bis, Nodes: nodes, Settings: d.settings, BIController: d.biCtl,
+		NodeCtl: d.nodeCtl, Disks: d.disks, NodeID: opts.NodeID, AllowPrivate: opts.InsecureAllowPrivateSources,
+		Log: log, Registry: reg, Token: opts.Token, Hub: d.hub,
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.handler = srv
+	return d, nil
+}
+
+// serve runs the controllers and the HTTP server until ctx is done.
+func (d *daemon) serve(ctx context.Context, lis net.Listener) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if err := d.recoverDisks(ctx); err != nil {
+		return err
+	}
+	_, rev, err := d.bis.List(ctx)
+	if err != nil {
+		return err
+	}
+	go store.Watch(ctx, d.backend.Client, rev, d.onEvent(ctx))
+	go d.nodeRun.Run(ctx, 1)
+	go d.biRun.Run(ctx, 4)
+	d.nodeRun.EnqueueAfter(d.opts.NodeID, 30*time.Second)
+	d.enqueueAllImages(ctx)
+
+	hs := &http.Server{Handler: d.handler, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(d.log.Handler(), slog.LevelWarn)}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(lis) }()
+	fmt.Fprintf(os.Stderr, "plinth is serving the API and UI on http://%s/ (data in %s)\n", lis.Addr(), d.opts.DataDir)
+	d.log.Info("serving", "addr", lis.Addr().String(), "node", d.opts.NodeID, "dataDir", d.opts.DataDir)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer scancel()
+	_ = hs.Shutdown(sctx)
+	return nil
+}
+
+// recoverDisks opens this node's disks and removes temp files left by work
+// a crash interrupted (that work is restarted or failed by the controller).
+func (d *daemon) recoverDisks(ctx context.Context) error {
+	if _, err := d.nodeCtl.Reconcile(ctx, d.opts.NodeID); err != nil {
+		return fmt.Errorf("open this node's disks: %w", err)
+	}
+	for _, ref := range d.disks.Schedulable("filesystem", nil) {
+		removed, err := ref.Disk.CleanupTemp()
+		if err != nil {
+			d.log.Warn("clean up temp files", "disk", ref.Name, "err", err)
+		}
+		for _, f := range removed {
+			d.log.Info("removed a temp file left by interrupted work", "file", f)
+		}
+	}
+	return nil
+}
+
+func (d *daemon) onEvent(ctx context.Context) func(store.Event) {
+	return func(e store.Event) {
+		d.hub.Publish(e)
+		switch e.Kind {
+		case model.KindBackingImages:
+			d.biRun.Enqueue(e.Name)
+		case model.KindNodes:
+			d.nodeRun.Enqueue(e.Name)
+		case "":
+			d.enqueueAllImages(ctx)
+		}
+	}
+}
+
+func (d *daemon) enqueueAllImages(ctx context.Context) {
+	list, _, err := d.bis.List(ctx)
+	if err != nil {
+		if !errors.Is(err, context.Canceled) {
+			d.log.Warn("list backing images", "err", err)
+		}
+		return
+	}
+	for _, bi := range list {
+		d.biRun.Enqueue(bi.Name)
+	}
+}
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// withDefaults fills unset options and checks the combination.
+func (o Options) withDefaults() (Options, error) {
+	if o.DataDir == "" {
+		o.DataDir = "plinth-data"
+	}
+	abs, err := filepath.Abs(o.DataDir)
+	if err != nil {
+		return o, fmt.Errorf("data dir %q: %w", o.DataDir, err)
+	}
+	o.DataDir = abs
+	if o.Listen == "" {
+		o.Listen = "127.0.0.1:9500"
+	}
+	if o.NodeID == "" {
+		if o.NodeID, err = os.Hostname(); err != nil || o.NodeID == "" {
+			o.NodeID = "node-1"
+		}
+	}
+	if o.LogLevel == "" {
+		o.LogLevel = "info"
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(o.LogLevel)); err != nil {
+		return o, fmt.Errorf("invalid --log-level %q: use debug, info, warn or error", o.LogLevel)
+	}
+	if o.DefaultBackupTarget == "" {
+		o.DefaultBackupTarget = "file://" + filepath.Join(o.DataDir, "backupstore")
+	}
+	host, _, err := net.SplitHostPort(o.Listen)
+	if err != nil {
+		return o, fmt.Errorf("invalid --listen %q: use host:port, e.g. 127.0.0.1:9500", o.Listen)
+	}
+	if ip := net.ParseIP(host); (ip == nil || !ip.IsLoopback()) && host != "localhost" && o.Token == "" {
+		return o, fmt.Errorf("listening on %s (not loopback) requires an API token: set PLINTH_TOKEN", o.Listen)
+	}
+	return o, nil
+}

@@ -24,7 +24,9 @@ func newf(status int, format string, args ...any) error {
 }
 
 // BadRequest is a malformed request (400).
-func BadRequest(format string, args ...any) error { return newf(http.StatusBadRequest, format, args...) }
+func BadRequest(format string, args ...any) error {
+	return newf(http.StatusBadRequest, format, args...)
+}
 
 // NotFound names something that does not exist (404).
 func NotFound(format string, args ...any) error { return newf(http.StatusNotFound, format, args...) }

@@ -1,0 +1,187 @@
+package backupstore
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/plinth-storage/plinth/internal/backupstore/blockcodec"
+	"github.com/plinth-storage/plinth/internal/backupstore/format"
+	"github.com/plinth-storage/plinth/internal/backupstore/lock"
+	"github.com/plinth-storage/plinth/internal/target"
+)
+
+// DefaultCompression is used when a request names none (Longhorn's
+// default too).
+const DefaultCompression = format.CompressionLZ4
+
+// BackupRequest describes one backup.
+type BackupRequest struct {
+	// Name is the backup name (usually the backing image's); it must pass
+	// format.ValidateName.
+	Name   string
+	Source Source
+	// Compression is none, gzip or lz4; "" means DefaultCompression.
+	Compression string
+	// Concurrency is the number of blocks hashed, compressed and uploaded
+	// at once; 0 means the Store's default.
+	Concurrency int
+	Labels      map[string]string
+	// Checksum, if set, is the SHA-512 hex the source must have. It lets an
+	// existing complete backup be adopted without reading the source, and
+	// a source whose bytes differ fails with ErrSourceChanged.
+	Checksum string
+	// Secret and SecretNamespace name the Kubernetes secret of an
+	// encrypted image; stored in the cfg for Longhorn, unused here.
+	Secret, SecretNamespace string
+}
+
+// BackupResult describes a finished backup.
+type BackupResult struct {
+	Config *format.Config
+	// Adopted is true when a complete backup with the same checksum
+	// already existed: nothing was uploaded or rewritten.
+	Adopted bool
+	// Resumed is true when an in-progress placeholder was replaced.
+	Resumed  bool
+	Stats    BackupStats
+	LockWait time.Duration // time spent waiting for the store lock
+	Duration time.Duration // total time, LockWait included
+}
+
+// Backup writes req.Source as backup req.Name: a placeholder cfg first,
+// then the blocks the pool lacks, then the final cfg as the commit point.
+// A complete backup of the same name is adopted when its checksum equals
+// the source's and is otherwise a *ChecksumConflictError; it is never
+// overwritten, and an error reading it stops the backup. An in-progress
+// placeholder (a failed or interrupted backup) is replaced.
+func (s *Store) Backup(ctx context.Context, req BackupRequest, progress ProgressFunc) (BackupResult, error) {
+	start := time.Now()
+	var res BackupResult
+	if err := format.ValidateName(req.Name); err != nil {
+		return res, err
+	}
+	if req.Source == nil {
+		return res, fmt.Errorf("backup %q: no source", req.Name)
+	}
+	if req.Compression == "" {
+		req.Compression = DefaultCompression
+	}
+	if _, err := blockcodec.ParseMethod(req.Compression); err != nil {
+		return res, fmt.Errorf("backup %q: %w", req.Name, err)
+	}
+	waited, err := s.withLock(ctx, lock.Backup, func(ctx context.Context) error {
+		return s.backupLocked(ctx, req, progress, &res)
+	})
+	res.LockWait = waited
+	res.Duration = time.Since(start)
+	if err != nil {
+		return res, fmt.Errorf("backup %q: %w", req.Name, err)
+	}
+	return res, nil
+}
+
+func (s *Store) backupLocked(ctx context.Context, req BackupRequest, progress ProgressFunc, res *BackupResult) error {
+	meter := newProgressMeter(req.Source.Size(), progress)
+	existing, err := s.loadConfig(ctx, req.Name)
+	switch {
+	case err == nil && !existing.InProgress():
+		return s.adopt(ctx, req, existing, meter, res)
+	case err == nil:
+		res.Resumed = true
+	case !target.IsNotFound(err):
+		return err
+	}
+	cfg := &format.Config{
+		Name:              req.Name,
+		Size:              format.StringInt64(req.Source.Size()),
+		Labels:            maps.Clone(req.Labels),
+		CompressionMethod: req.Compression,
+		CreatedTime:       format.FormatTime(s.opts.Now()),
+	}
+	if err := s.putConfig(ctx, cfg); err != nil {
+		return fmt.Errorf("write the in-progress placeholder: %w", err)
+	}
+	// The pool is listed after the placeholder exists: a garbage collector
+	// that honours in-progress markers cannot remove what we then count on.
+	if err := s.known.Refresh(ctx, s.tgt, s.opts.KnownBlocksMaxAge); err != nil {
+		return err
+	}
+	p := newPipeline(s, req.Source, req.Compression, s.concurrency(req.Concurrency), meter)
+	refs, sum, err := p.run(ctx)
+	res.Stats = p.stats
+	if err != nil {
+		return err
+	}
+	if req.Checksum != "" && req.Checksum != sum {
+		return fmt.Errorf("%w: expected %s, read %s; nothing was committed", ErrSourceChanged, req.Checksum, sum)
+	}
+	cfg.Checksum, cfg.Blocks = sum, refs
+	cfg.Secret, cfg.SecretNamespace = req.Secret, req.SecretNamespace
+	cfg.MarkComplete(s.opts.Now())
+	if err := s.putConfig(ctx, cfg); err != nil {
+		return fmt.Errorf("commit the final cfg: %w", err)
+	}
+	res.Config = cfg
+	meter.finish()
+	return nil
+}
+
+// adopt accepts an existing complete backup with the source's checksum.
+func (s *Store) adopt(ctx context.Context, req BackupRequest, existing *format.Config, meter *progressMeter, res *BackupResult) error {
+	sum := req.Checksum
+	if sum == "" {
+		var err error
+		if sum, err = ImageChecksum(ctx, req.Source); err != nil {
+			return fmt.Errorf("checksum the source to compare with the existing backup: %w", err)
+		}
+	}
+	if existing.Checksum != sum {
+		return &ChecksumConflictError{Name: req.Name, Existing: existing.Checksum, New: sum}
+	}
+	res.Config, res.Adopted = existing, true
+	meter.finish()
+	return nil
+}
+
+// loadConfig reads and parses the cfg of name. A missing cfg is an error
+// for which target.IsNotFound is true.
+func (s *Store) loadConfig(ctx context.Context, name string) (*format.Config, error) {
+	key := format.ConfigKey(name)
+	data, err := s.tgt.Get(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", key, err)
+	}
+	cfg, err := format.DecodeConfig(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", key, err)
+	}
+	return cfg, nil
+}
+
+func (s *Store) putConfig(ctx context.Context, cfg *format.Config) error {
+	data, err := cfg.Encode()
+	if err != nil {
+		return err
+	}
+	key := format.ConfigKey(cfg.Name)
+	if err := s.tgt.Put(ctx, key, data); err != nil {
+		return fmt.Errorf("write %s: %w", key, err)
+	}
+	return nil
+}
+
+// sortRefs orders a block list by offset.
+func sortRefs(refs []format.BlockRef) {
+	slices.SortFunc(refs, func(a, b format.BlockRef) int {
+		switch {
+		case a.Offset < b.Offset:
+			return -1
+		case a.Offset > b.Offset:
+			return 1
+		}
+		return 0
+	})
+}

@@ -1,0 +1,153 @@
+package lock
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/plinth-storage/plinth/internal/target"
+)
+
+// Locker takes locks in one lock directory of one target.
+type Locker struct {
+	tgt target.Target
+	dir string
+	cfg Config
+}
+
+// New returns a Locker for dir (format.LockDir for backing images).
+func New(tgt target.Target, dir string, cfg Config) *Locker {
+	return &Locker{tgt: tgt, dir: dir, cfg: cfg}
+}
+
+// TryAcquire makes one attempt, as upstream does: write our file, wait
+// CheckWait, check the others. It returns an error wrapping ErrConflict if
+// another type holds the store (our file is removed again). The returned
+// lock's Context derives from ctx.
+func (l *Locker) TryAcquire(ctx context.Context, t Type) (*Held, error) {
+	name := newName()
+	key := target.JoinKey(l.dir, name+".lck")
+	if err := l.tgt.Put(ctx, key, encodeBody(name, t, false)); err != nil {
+		return nil, fmt.Errorf("write lock file %s: %w", key, err)
+	}
+	fail := func(err error) (*Held, error) {
+		// Best effort: an orphan expires after Expiry anyway.
+		cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		_ = l.tgt.Delete(cleanup, key)
+		return nil, err
+	}
+	if err := sleep(ctx, l.cfg.CheckWait); err != nil {
+		return fail(err)
+	}
+	if err := l.check(ctx, key, name, t); err != nil {
+		return fail(err)
+	}
+	if err := l.tgt.Put(ctx, key, encodeBody(name, t, true)); err != nil {
+		return fail(fmt.Errorf("mark lock file %s acquired: %w", key, err))
+	}
+	h := &Held{l: l, key: key, stop: make(chan struct{}), done: make(chan struct{})}
+	h.ctx, h.cancel = context.WithCancelCause(ctx)
+	go l.refresh(h, name, t)
+	return h, nil
+}
+
+// Acquire retries TryAcquire with jittered exponential backoff (from
+// CheckWait up to one Refresh interval) while the store is locked by the
+// other type, until ctx ends or, if maxWait > 0, maxWait has passed. It
+// returns the held lock and how long it waited in total.
+func (l *Locker) Acquire(ctx context.Context, t Type, maxWait time.Duration) (*Held, time.Duration, error) {
+	start := time.Now()
+	backoff := max(l.cfg.CheckWait, 100*time.Millisecond)
+	for {
+		h, err := l.TryAcquire(ctx, t)
+		if err == nil {
+			return h, time.Since(start), nil
+		}
+		if !errors.Is(err, ErrConflict) {
+			return nil, time.Since(start), err
+		}
+		wait := backoff/2 + rand.N(backoff/2+1)
+		if maxWait > 0 && time.Since(start)+wait > maxWait {
+			return nil, time.Since(start), fmt.Errorf("gave up after %s: %w", time.Since(start).Round(time.Millisecond), err)
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return nil, time.Since(start), fmt.Errorf("waiting for the lock (%w): %w", ErrConflict, err)
+		}
+		backoff = min(backoff*2, max(l.cfg.Refresh, time.Second))
+	}
+}
+
+// check fails with ErrConflict if a live lock of the other type sorts
+// before ours, and with a plain error if any lock file cannot be read.
+func (l *Locker) check(ctx context.Context, ourKey, ourName string, t Type) error {
+	ourStat, err := l.tgt.Stat(ctx, ourKey)
+	if err != nil {
+		return fmt.Errorf("stat our lock file %s: %w", ourKey, err)
+	}
+	ours := peer{body: fileBody{Name: ourName, Type: t}, modTime: ourStat.ModTime}
+	var keys []string
+	err = l.tgt.List(ctx, l.dir, func(e target.Entry) error {
+		if !e.IsDir && e.Key != ourKey && strings.HasSuffix(e.Key, ".lck") {
+			keys = append(keys, e.Key)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("list lock files in %s: %w", l.dir, err)
+	}
+	for _, key := range keys {
+		p, ok, err := l.load(ctx, key)
+		if err != nil {
+			return err
+		}
+		if !ok || p.body.Type == t || ours.modTime.Sub(p.modTime) > l.cfg.Expiry {
+			continue
+		}
+		if sortsBefore(p, ours) {
+			return fmt.Errorf("%w (lock %s, type %d)", ErrConflict, key, p.body.Type)
+		}
+	}
+	return nil
+}
+
+// load reads one peer lock; ok is false if it vanished meanwhile.
+func (l *Locker) load(ctx context.Context, key string) (peer, bool, error) {
+	st, err := l.tgt.Stat(ctx, key)
+	if target.IsNotFound(err) {
+		return peer{}, false, nil
+	}
+	if err != nil {
+		return peer{}, false, fmt.Errorf("stat lock file %s: %w", key, err)
+	}
+	data, err := l.tgt.Get(ctx, key)
+	if target.IsNotFound(err) {
+		return peer{}, false, nil
+	}
+	if err != nil {
+		return peer{}, false, fmt.Errorf("read lock file %s: %w", key, err)
+	}
+	var body fileBody
+	if err := json.Unmarshal(data, &body); err != nil {
+		return peer{}, false, fmt.Errorf("parse lock file %s (delete it if no Longhorn or plinth operation is running): %w", key, err)
+	}
+	return peer{body: body, modTime: st.ModTime}, true, nil
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

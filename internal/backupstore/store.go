@@ -1,0 +1,116 @@
+package backupstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/plinth-storage/plinth/internal/backupstore/format"
+	"github.com/plinth-storage/plinth/internal/backupstore/lock"
+	"github.com/plinth-storage/plinth/internal/target"
+)
+
+// Options tune a Store; the zero value is Longhorn's timing and a
+// concurrency taken from the target's Properties.
+type Options struct {
+	// Lock holds the lock protocol's timings; zero means lock.DefaultConfig.
+	Lock lock.Config
+	// LockTimeout bounds how long an operation waits for the store lock
+	// while an operation of the other kind holds it; 0 waits until ctx ends.
+	LockTimeout time.Duration
+	// Concurrency is the default number of block requests in flight per
+	// operation; 0 means the target's Properties().Connections (at least 2).
+	Concurrency int
+	// KnownBlocksMaxAge lets a backup reuse the pool listing of an earlier
+	// one that is at most this old. 0 (the default) lists the pool once per
+	// backup, which is the only safe choice when another installation
+	// (Longhorn or another plinth) may garbage-collect the same store.
+	KnownBlocksMaxAge time.Duration
+	// Now is the clock for cfg timestamps; nil means time.Now.
+	Now func() time.Time
+}
+
+// Store performs backup-store operations on one target.
+type Store struct {
+	tgt    target.Target
+	opts   Options
+	locker *lock.Locker
+	known  *KnownBlocks
+}
+
+// New returns a Store for tgt. The Store does not own tgt: closing tgt is
+// the caller's job.
+func New(tgt target.Target, opts Options) *Store {
+	if opts.Lock == (lock.Config{}) {
+		opts.Lock = lock.DefaultConfig()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Store{
+		tgt:    tgt,
+		opts:   opts,
+		locker: lock.New(tgt, format.LockDir, opts.Lock),
+		known:  &KnownBlocks{},
+	}
+}
+
+// Target returns the target the Store works on.
+func (s *Store) Target() target.Target { return s.tgt }
+
+// Known returns the Store's set of blocks known to exist in the pool.
+func (s *Store) Known() *KnownBlocks { return s.known }
+
+// concurrency resolves a per-call override against the Store default.
+func (s *Store) concurrency(override int) int {
+	switch {
+	case override > 0:
+		return override
+	case s.opts.Concurrency > 0:
+		return s.opts.Concurrency
+	}
+	return max(2, s.tgt.Properties().Connections)
+}
+
+// acquire takes the store lock of type t, waiting at most LockTimeout.
+// The held lock's Context is the one the operation must run under.
+func (s *Store) acquire(ctx context.Context, t lock.Type) (*lock.Held, time.Duration, error) {
+	h, waited, err := s.locker.Acquire(ctx, t, s.opts.LockTimeout)
+	if err != nil {
+		return nil, waited, fmt.Errorf("take the backing-image lock in %s: %w", format.LockDir, err)
+	}
+	return h, waited, nil
+}
+
+// withLock runs fn under the store lock of type t and returns how long it
+// waited for the lock. fn's ctx is cancelled if the lock is lost, and the
+// error then says so.
+func (s *Store) withLock(ctx context.Context, t lock.Type, fn func(ctx context.Context) error) (time.Duration, error) {
+	held, waited, err := s.acquire(ctx, t)
+	if err != nil {
+		return waited, err
+	}
+	defer held.Release(ctx)
+	lctx := held.Context()
+	err = fn(lctx)
+	if cause := context.Cause(lctx); err != nil && errors.Is(cause, lock.ErrLost) && !errors.Is(err, lock.ErrLost) {
+		err = fmt.Errorf("%w; the operation stopped: %w", cause, err)
+	}
+	return waited, err
+}
+
+// loadComplete loads the cfg of a backup that must exist and be complete.
+func (s *Store) loadComplete(ctx context.Context, name string) (*format.Config, error) {
+	cfg, err := s.loadConfig(ctx, name)
+	if target.IsNotFound(err) {
+		return nil, fmt.Errorf("%w: %w", ErrNotFound, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if cfg.InProgress() {
+		return nil, fmt.Errorf("%w (%s has no CompleteTime)", ErrInProgress, format.ConfigKey(name))
+	}
+	return cfg, nil
+}

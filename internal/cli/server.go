@@ -1,0 +1,70 @@
+package cli
+
+import (
+	"os"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/plinth-storage/plinth/internal/server"
+)
+
+// Server flag names (also PLINTH_<NAME> environment variables).
+const (
+	flagDataDir       = "data-dir"
+	flagListen        = "listen"
+	flagNodeID        = "node-id"
+	flagEtcdEndpoints = "etcd-endpoints"
+	flagInsecure      = "insecure-allow-private-sources"
+	flagLogLevel      = "log-level"
+	flagDefaultTarget = "default-backup-target"
+)
+
+// TokenEnv is the only way to give the API token: never a flag, so it does
+// not show in process listings.
+const TokenEnv = "PLINTH_TOKEN"
+
+// ServerFlags are the flags of `plinth server`, bound to a flag set.
+type ServerFlags struct {
+	fs                  *pflag.FlagSet
+	dataDir, listen     string
+	nodeID, etcd        string
+	logLevel, defTarget string
+	insecure            bool
+}
+
+// AddServerFlags defines the server's flags on fs.
+func AddServerFlags(fs *pflag.FlagSet) *ServerFlags {
+	host, _ := os.Hostname()
+	sf := &ServerFlags{fs: fs}
+	fs.StringVar(&sf.dataDir, flagDataDir, "./plinth-data", "where etcd, the default disk and the default backup store live")
+	fs.StringVar(&sf.listen, flagListen, "127.0.0.1:9500", "API address; a non-loopback address requires "+TokenEnv)
+	fs.StringVar(&sf.nodeID, flagNodeID, host, "this node's name")
+	fs.StringVar(&sf.etcd, flagEtcdEndpoints, "", "comma-separated external etcd endpoints (empty: run an embedded etcd under --data-dir)")
+	fs.BoolVar(&sf.insecure, flagInsecure, false, "let download sources point at loopback and private addresses (labs and tests only)")
+	fs.StringVar(&sf.logLevel, flagLogLevel, "info", "debug, info, warn or error")
+	fs.StringVar(&sf.defTarget, flagDefaultTarget, "", "URL of the `default` backup target at first start (default file://<data-dir>/backupstore)")
+	return sf
+}
+
+// Options applies PLINTH_<NAME> environment variables to flags not given on
+// the command line, reads the token from PLINTH_TOKEN and returns the
+// daemon's options. server.Run checks the values and fills what is left
+// empty (the default target URL), so the rules live in one place.
+func (sf *ServerFlags) Options(lookup func(string) (string, bool)) (server.Options, error) {
+	err := ApplyEnv(sf.fs, lookup, flagDataDir, flagListen, flagNodeID, flagEtcdEndpoints, flagInsecure,
+		flagLogLevel, flagDefaultTarget)
+	if err != nil {
+		return server.Options{}, err
+	}
+	o := server.Options{DataDir: sf.dataDir, Listen: sf.listen, NodeID: sf.nodeID,
+		InsecureAllowPrivateSources: sf.insecure, LogLevel: sf.logLevel,
+		DefaultBackupTarget: sf.defTarget}
+	o.Token, _ = lookup(TokenEnv)
+	for _, ep := range strings.Split(sf.etcd, ",") {
+		if ep = strings.TrimSpace(ep); ep != "" {
+			o.EtcdEndpoints = append(o.EtcdEndpoints, ep)
+		}
+	}
+	return o, nil
+}

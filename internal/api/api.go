@@ -30,6 +30,9 @@ type Deps struct {
 	BIs          *store.Kind[model.BackingImage]
 	Nodes        *store.Kind[model.Node]
 	Settings     *settings.Store
+	Targets      *store.Kind[model.BackupTarget]
+	Secrets      *store.Kind[model.Secret]
+	Backups      *BackupDeps
 	BIController *backingimage.Controller
 	NodeCtl      *node.Controller
 	Disks        *node.Registry
@@ -40,9 +43,6 @@ type Deps struct {
 	Token        string
 	// Hub delivers store changes to the event streams.
 	Hub *Hub
-	// ListKind, if set, renders the list of kinds this package does not
-	// serve itself (backups, targets) for the websocket streams.
-	ListKind func(kind string, w http.ResponseWriter, r *http.Request)
 	// Extra registers further routes (e.g. the web UI) on the same mux.
 	Extra func(mux *http.ServeMux)
 }
@@ -83,6 +83,19 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE /v1/backingimages/{name}", s.deleteBackingImage)
 	mux.HandleFunc("POST /v1/backingimages/{name}", s.backingImageAction)
 	mux.HandleFunc("GET /v1/backingimages/{name}/download", s.downloadBackingImage)
+	mux.HandleFunc("GET /v1/backupbackingimages", s.listBackups)
+	mux.HandleFunc("GET /v1/backupbackingimages/{name}", s.getBackup)
+	mux.HandleFunc("DELETE /v1/backupbackingimages/{name}", s.deleteBackup)
+	mux.HandleFunc("POST /v1/backupbackingimages/{name}", s.backupAction)
+	mux.HandleFunc("GET /v1/backuptargets", s.listBackupTargets)
+	mux.HandleFunc("POST /v1/backuptargets", s.createBackupTarget)
+	mux.HandleFunc("GET /v1/backuptargets/{name}", s.getBackupTarget)
+	mux.HandleFunc("DELETE /v1/backuptargets/{name}", s.deleteBackupTarget)
+	mux.HandleFunc("POST /v1/backuptargets/{name}", s.backupTargetAction)
+	mux.HandleFunc("GET /v1/secrets", s.listSecrets)
+	mux.HandleFunc("POST /v1/secrets", s.createSecret)
+	mux.HandleFunc("GET /v1/secrets/{name}", s.getSecret)
+	mux.HandleFunc("DELETE /v1/secrets/{name}", s.deleteSecret)
 	mux.HandleFunc("GET /v1/nodes", s.listNodes)
 	mux.HandleFunc("GET /v1/nodes/{name}", s.getNode)
 	mux.HandleFunc("POST /v1/nodes/{name}", s.nodeAction)

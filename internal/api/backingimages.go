@@ -12,6 +12,7 @@ import (
 	"github.com/plinth-storage/plinth/internal/api/rancher"
 	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/apitypes"
+	"github.com/plinth-storage/plinth/internal/controller/backup"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/settings"
 	"github.com/plinth-storage/plinth/internal/source"
@@ -77,6 +78,11 @@ func (s *Server) createBackingImage(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, r, err)
 		return
 	}
+	s.createFrom(w, r, in)
+}
+
+// createFrom validates in, creates the image and answers with it.
+func (s *Server) createFrom(w http.ResponseWriter, r *http.Request, in apitypes.BackingImageCreateInput) {
 	bi, err := s.newBackingImage(r, in)
 	if err != nil {
 		writeErr(w, r, err)
@@ -106,7 +112,7 @@ func (s *Server) newBackingImage(r *http.Request, in apitypes.BackingImageCreate
 	for k, v := range in.Parameters {
 		params[k] = strings.TrimSpace(v)
 	}
-	if err := s.checkSource(in.SourceType, params); err != nil {
+	if err := s.checkSource(r, in.SourceType, params); err != nil {
 		return model.BackingImage{}, err
 	}
 	if err := checkPlacement(&in); err != nil {
@@ -124,7 +130,7 @@ func (s *Server) newBackingImage(r *http.Request, in apitypes.BackingImageCreate
 }
 
 // checkSource validates the source type and its parameters.
-func (s *Server) checkSource(sourceType string, params map[string]string) error {
+func (s *Server) checkSource(r *http.Request, sourceType string, params map[string]string) error {
 	switch sourceType {
 	case apitypes.SourceDownload:
 		u := params["url"]
@@ -135,10 +141,12 @@ func (s *Server) checkSource(sourceType string, params map[string]string) error 
 			return apierr.Invalid("invalid download URL: %v", err)
 		}
 	case apitypes.SourceUpload:
+	case apitypes.SourceRestore:
+		return s.checkRestoreParams(r, params)
 	case "":
-		return apierr.Invalid("sourceType is required: one of download, upload")
+		return apierr.Invalid("sourceType is required: one of download, upload, restore")
 	default:
-		return apierr.Invalid("sourceType %q is not supported: use download or upload (restore through a backup's backupBackingImageRestore action)", sourceType)
+		return apierr.Invalid("sourceType %q is not supported: use download, upload or restore", sourceType)
 	}
 	return nil
 }
@@ -188,5 +196,36 @@ func (s *Server) deleteBackingImage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) collectionAction(w http.ResponseWriter, r *http.Request, action string) {
-	writeErr(w, r, apierr.BadRequest("unknown action %q on backingimages", action))
+	if action == "backupBackingImageBatchCreate" {
+		s.batchBackup(w, r)
+		return
+	}
+	writeErr(w, r, apierr.BadRequest("unknown action %q on backingimages: use backupBackingImageBatchCreate", action))
+}
+
+// checkRestoreParams validates a restore source: backup-url names a
+// backing image and backup-target-name an existing target (defaulted from
+// the URL when a target has exactly that URL).
+func (s *Server) checkRestoreParams(r *http.Request, params map[string]string) error {
+	u := params[backup.ParamBackupURL]
+	if u == "" {
+		return apierr.Invalid("restore needs parameters.%s: the url of a backup backing image", backup.ParamBackupURL)
+	}
+	_, targetURL, err := backup.ImageFromBackupURL(u)
+	if err != nil {
+		return apierr.Invalid("%v", err)
+	}
+	list, _, err := s.d.Targets.List(r.Context())
+	if err != nil {
+		return err
+	}
+	for _, t := range list {
+		if params[backup.ParamBackupTarget] == "" && t.Value.URL == targetURL {
+			params[backup.ParamBackupTarget] = t.Name
+		}
+		if t.Name == params[backup.ParamBackupTarget] {
+			return nil
+		}
+	}
+	return apierr.NotFound("no backup target matches the restore parameters (%s=%q); create the target first", backup.ParamBackupTarget, params[backup.ParamBackupTarget])
 }

@@ -24,6 +24,8 @@ func (s *Server) backingImageAction(w http.ResponseWriter, r *http.Request) {
 		s.cleanup(w, r)
 	case "updateMinNumberOfCopies":
 		s.updateMinCopies(w, r)
+	case "backupBackingImageCreate":
+		s.backupImage(w, r)
 	case "":
 		writeErr(w, r, apierr.BadRequest("POST on a backing image needs ?action=: one of upload, backingImageCleanup, updateMinNumberOfCopies"))
 	default:

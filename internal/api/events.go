@@ -119,11 +119,12 @@ func (s *Server) renderList(r *http.Request, kind string) ([]byte, error) {
 		s.listNodes(rec, req)
 	case "settings":
 		s.listSettings(rec, req)
+	case "backupbackingimages":
+		s.listBackups(rec, req)
+	case "backuptargets":
+		s.listBackupTargets(rec, req)
 	default:
-		if s.d.ListKind == nil {
-			return nil, fmt.Errorf("no list for %s", kind)
-		}
-		s.d.ListKind(kind, rec, req)
+		return nil, fmt.Errorf("no list for %s", kind)
 	}
 	if rec.status >= 300 {
 		return nil, fmt.Errorf("list %s: status %d", kind, rec.status)

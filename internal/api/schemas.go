@@ -32,20 +32,69 @@ func buildSchemas() *rancher.Schemas {
 	}
 	bi.CollectionFilters["sourceType"] = rancher.Filter{Modifiers: []string{"eq"}}
 	bi.CollectionFilters["dataEngine"] = rancher.Filter{Modifiers: []string{"eq"}}
-	s.Add("backingImageDiskFileStatus", apitypes.DiskFileStatus{})
-	s.Add("backingImageCleanupInput", apitypes.BackingImageCleanupInput{})
-	s.Add("updateMinNumberOfCopiesInput", apitypes.UpdateMinNumberOfCopiesInput{})
+	bi.ResourceActions["backupBackingImageCreate"] = rancher.Action{Input: "backupBackingImageCreateInput", Output: schemaBackup}
+	bi.CollectionActions["backupBackingImageBatchCreate"] = rancher.Action{Input: "backupBackingImageBatchCreateInput", Output: "backupBackingImageBatchResult"}
+	helper(s, "backingImageDiskFileStatus", apitypes.DiskFileStatus{})
+	helper(s, "backingImageCleanupInput", apitypes.BackingImageCleanupInput{})
+	helper(s, "updateMinNumberOfCopiesInput", apitypes.UpdateMinNumberOfCopiesInput{})
+	helper(s, "backupBackingImageCreateInput", apitypes.BackupBackingImageCreateInput{})
+	helper(s, "backupBackingImageBatchCreateInput", apitypes.BackupBackingImageBatchCreateInput{})
+	helper(s, "backupBackingImageBatchResult", apitypes.BackupBackingImageBatchResult{})
+	helper(s, "batchItemError", apitypes.BatchItemError{})
+
+	bbi := s.Add(schemaBackup, apitypes.BackupBackingImage{})
+	bbi.ResourceMethods = []string{"GET", "DELETE"}
+	bbi.ResourceActions["backupBackingImageRestore"] = rancher.Action{Input: "backingImageRestoreInput", Output: schemaBackingImage}
+	bbi.ResourceActions["backupBackingImageVerify"] = rancher.Action{Output: "backupVerifyReport"}
+	for _, f := range []string{"backingImageName", "backupTargetName", "state"} {
+		bbi.CollectionFilters[f] = rancher.Filter{Modifiers: []string{"eq"}}
+	}
+	helper(s, "backingImageRestoreInput", apitypes.BackingImageRestoreInput{})
+	helper(s, "backupVerifyReport", apitypes.BackupVerifyReport{})
+	helper(s, "badBlock", apitypes.BadBlock{})
+
+	bt := s.Add(schemaBackupTarget, apitypes.BackupTarget{})
+	bt.CollectionMethods = []string{"GET", "POST"}
+	bt.ResourceMethods = []string{"GET", "DELETE"}
+	bt.ResourceActions["backupTargetSync"] = rancher.Action{Input: "syncBackupResource", Output: schemaBackupTarget}
+	bt.ResourceActions["backupTargetUpdate"] = rancher.Action{Input: "backupTargetInput", Output: schemaBackupTarget}
+	bt.Field("name").Required, bt.Field("name").Create, bt.Field("name").Unique = true, true, true
+	for _, f := range []string{"backupTargetURL", "credentialSecret", "pollInterval"} {
+		bt.Field(f).Create = true
+	}
+	bt.Field("backupTargetURL").Default = ""
+	bt.Field("credentialSecret").Default = ""
+	bt.Field("pollInterval").Default = "300"
+	helper(s, "backupTargetInput", apitypes.BackupTargetInput{})
+	helper(s, "syncBackupResource", syncBackupResource{})
+
+	sec := s.Add(schemaSecret, apitypes.Secret{})
+	sec.CollectionMethods = []string{"GET", "POST"}
+	sec.ResourceMethods = []string{"GET", "DELETE"}
+	helper(s, "secretCreateInput", apitypes.SecretCreateInput{})
 
 	n := s.Add(schemaNode, apitypes.Node{})
 	n.ResourceActions["diskUpdate"] = rancher.Action{Input: "diskUpdateInput", Output: schemaNode}
-	s.Add("diskUpdateInput", apitypes.DiskUpdateInput{})
-	s.Add("diskSpec", apitypes.DiskSpec{})
-	s.Add("diskInfo", apitypes.DiskInfo{})
-	s.Add("condition", apitypes.Condition{})
+	helper(s, "diskUpdateInput", apitypes.DiskUpdateInput{})
+	helper(s, "diskSpec", apitypes.DiskSpec{})
+	helper(s, "diskInfo", apitypes.DiskInfo{})
+	helper(s, "condition", apitypes.Condition{})
 
 	st := s.Add(schemaSetting, apitypes.Setting{})
 	st.ResourceMethods = []string{"GET", "PUT"}
 	st.Field("value").Update = true
-	s.Add("settingDefinition", apitypes.SettingDefinition{})
+	helper(s, "settingDefinition", apitypes.SettingDefinition{})
 	return s
+}
+
+// helper adds an input, output or embedded type: published for clients,
+// but with no collection to list.
+func helper(s *rancher.Schemas, id string, v any) {
+	s.Add(id, v).CollectionMethods = nil
+}
+
+// syncBackupResource is Longhorn's input of backupTargetSync (all optional).
+type syncBackupResource struct {
+	SyncAllBackupTargets bool `json:"syncAllBackupTargets"`
+	SyncBackupTarget     bool `json:"syncBackupTarget"`
 }

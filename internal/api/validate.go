@@ -48,3 +48,6 @@ func truncate(s string, n int) string {
 	}
 	return fmt.Sprintf("%s...", s[:n])
 }
+
+// CheckBackupName validates a user-chosen backup name.
+func CheckBackupName(name string) error { return checkName("backup", name, maxName) }

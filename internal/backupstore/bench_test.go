@@ -19,6 +19,8 @@ import (
 	"github.com/plinth-storage/plinth/internal/target"
 	"github.com/plinth-storage/plinth/internal/target/faulty"
 	"github.com/plinth-storage/plinth/internal/target/file"
+	"github.com/plinth-storage/plinth/internal/target/s3"
+	"github.com/plinth-storage/plinth/internal/testenv"
 )
 
 // benchSize is the generated image size; -backupstore.bench-size or
@@ -166,6 +168,7 @@ func report(b *testing.B, size int64, elapsed, lockWait time.Duration, requests 
 	b.ReportMetric(lockWait.Seconds()*1000/float64(b.N), "lock-wait-ms/op")
 }
 
+// BenchmarkHashOnly is the floor: one SHA-512 pass over the same image.
 func BenchmarkHashOnly(b *testing.B) {
 	path, size := benchImage(b)
 	src, err := OpenFileSource(path)
@@ -184,23 +187,54 @@ func BenchmarkHashOnly(b *testing.B) {
 	report(b, size, time.Since(start), 0, 0, peak())
 }
 
-func BenchmarkBackupCold(b *testing.B) {
-	for _, method := range []string{"lz4", "none"} {
-		b.Run(method, func(b *testing.B) { benchBackup(b, method, false) })
+// newTarget returns a fresh, empty target for a benchmark.
+type newTarget func(b *testing.B) target.Target
+
+func fileTargets(b *testing.B) newTarget {
+	return func(b *testing.B) target.Target { return file.New(b.TempDir()) }
+}
+
+// s3Targets starts one versitygw for the benchmark; each target is a new
+// bucket on it.
+func s3Targets(b *testing.B) newTarget {
+	srv := testenv.VersityGW(b)
+	return func(b *testing.B) target.Target {
+		tgt, err := s3.New(s3.Config{
+			Bucket: srv.NewBucket(b), Region: srv.Region, Endpoint: srv.Endpoint, PathStyle: true,
+			AccessKeyID: srv.AccessKey, SecretAccessKey: srv.SecretKey,
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { tgt.Close() })
+		return tgt
 	}
 }
 
-func BenchmarkBackupAllBlocksExist(b *testing.B) { benchBackup(b, "lz4", true) }
+func BenchmarkBackupCold(b *testing.B) {
+	for _, method := range []string{"lz4", "none"} {
+		b.Run(method, func(b *testing.B) { benchBackup(b, fileTargets(b), method, false) })
+	}
+}
 
-func benchBackup(b *testing.B, method string, warm bool) {
+func BenchmarkBackupAllBlocksExist(b *testing.B) { benchBackup(b, fileTargets(b), "lz4", true) }
+
+func BenchmarkRestore(b *testing.B) { benchRestore(b, fileTargets(b)) }
+
+func BenchmarkS3BackupCold(b *testing.B) { benchBackup(b, s3Targets(b), "lz4", false) }
+
+func BenchmarkS3BackupAllBlocksExist(b *testing.B) { benchBackup(b, s3Targets(b), "lz4", true) }
+
+func BenchmarkS3Restore(b *testing.B) { benchRestore(b, s3Targets(b)) }
+
+func benchBackup(b *testing.B, targets newTarget, method string, warm bool) {
 	path, size := benchImage(b)
 	src, err := OpenFileSource(path)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer src.Close()
-	root := b.TempDir()
-	ft := faulty.Wrap(file.New(root))
+	ft := faulty.Wrap(targets(b))
 	st := New(ft, benchOptions())
 	if warm {
 		if _, err := st.Backup(context.Background(), BackupRequest{Name: "warm", Source: src, Compression: method}, nil); err != nil {
@@ -214,8 +248,8 @@ func benchBackup(b *testing.B, method string, warm bool) {
 	i := 0
 	for b.Loop() {
 		b.StopTimer()
-		if !warm {
-			os.RemoveAll(filepath.Join(root, "backupstore"))
+		if !warm && i > 0 {
+			ft = faulty.Wrap(targets(b))
 			st = New(ft, benchOptions())
 		}
 		ft.Reset()
@@ -235,14 +269,14 @@ func benchBackup(b *testing.B, method string, warm bool) {
 	report(b, size, elapsed, lockWait, requests, peak)
 }
 
-func BenchmarkRestore(b *testing.B) {
+func benchRestore(b *testing.B, targets newTarget) {
 	path, size := benchImage(b)
 	src, err := OpenFileSource(path)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer src.Close()
-	ft := faulty.Wrap(file.New(b.TempDir()))
+	ft := faulty.Wrap(targets(b))
 	st := New(ft, benchOptions())
 	if _, err := st.Backup(context.Background(), BackupRequest{Name: "img", Source: src}, nil); err != nil {
 		b.Fatal(err)

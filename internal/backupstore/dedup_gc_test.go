@@ -140,3 +140,25 @@ func TestGCSkipsWhileABackupIsInProgress(t *testing.T) {
 		t.Fatal("GC deleted blocks while a backup was in progress")
 	}
 }
+
+func TestKnownBlocksForgetWhatAnotherInstallationCollected(t *testing.T) {
+	ctx := context.Background()
+	tgt := mem.New()
+	st := New(tgt, testOptions())
+	a, _ := twoSharingImages()
+	backupBytes(t, st, "img-a", a, nil, "lz4")
+	// Another installation deletes img-a and collects its blocks.
+	if _, err := New(tgt, testOptions()).Delete(ctx, "img-a"); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(poolKeys(t, tgt)); n != 0 {
+		t.Fatalf("%d blocks left", n)
+	}
+	// Our Store still "knows" them, but must upload them again.
+	res := backupBytes(t, st, "img-a2", a, nil, "lz4")
+	if res.Stats.Uploaded != 4 {
+		t.Fatalf("uploaded %d blocks, want 4 (the pool was emptied elsewhere)", res.Stats.Uploaded)
+	}
+	got, _ := restoreBytes(t, st, "img-a2")
+	assertSameImage(t, got, a)
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"runtime"
 	"sync"
 
 	"github.com/plinth-storage/plinth/internal/backupstore/blockcodec"
@@ -43,6 +44,7 @@ type fetcher struct {
 	meter     *progressMeter
 
 	free     chan []byte
+	decoders chan *blockcodec.Decoder
 	nbufs    int
 	window   int
 	problems []BlockProblem
@@ -50,8 +52,15 @@ type fetcher struct {
 }
 
 func newFetcher(s *Store, cfg *format.Config, conc int, sink Sink, meter *progressMeter) *fetcher {
-	w := 2*conc + 2
-	return &fetcher{s: s, cfg: cfg, conc: conc, sink: sink, meter: meter, free: make(chan []byte, w), window: w}
+	w := conc + 4
+	// Decoding is CPU-bound: more decoders than CPUs only add memory (an
+	// lz4 reader holds a 4 MiB frame buffer), however many downloads run.
+	nd := min(conc, runtime.GOMAXPROCS(0)+1)
+	decoders := make(chan *blockcodec.Decoder, nd)
+	for range nd {
+		decoders <- blockcodec.NewDecoder()
+	}
+	return &fetcher{s: s, cfg: cfg, conc: conc, sink: sink, meter: meter, free: make(chan []byte, w), decoders: decoders, window: w}
 }
 
 // run returns the image's SHA-512 hex, or "" if a bad block (keepGoing)
@@ -64,10 +73,9 @@ func (f *fetcher) run(ctx context.Context) (string, error) {
 	var wg sync.WaitGroup
 	for range f.conc {
 		wg.Go(func() {
-			dec := blockcodec.NewDecoder()
 			for sl := range jobs {
 				if ctx.Err() == nil {
-					f.fetch(ctx, dec, sl)
+					f.fetch(ctx, sl)
 				} else {
 					sl.err = context.Cause(ctx)
 				}
@@ -161,13 +169,15 @@ func (f *fetcher) settle(sl *fetchSlot, intact *bool) error {
 }
 
 // fetch downloads, verifies and (with a sink) writes one block.
-func (f *fetcher) fetch(ctx context.Context, dec *blockcodec.Decoder, sl *fetchSlot) {
+func (f *fetcher) fetch(ctx context.Context, sl *fetchSlot) {
 	payload, err := f.s.tgt.Get(ctx, format.BlockKey(sl.ref.BlockChecksum))
 	if err != nil {
 		sl.err = err
 		return
 	}
+	dec := <-f.decoders
 	data, _, err := dec.DecodeVerified(sl.buf, payload, sl.ref.BlockChecksum, f.cfg.Compression())
+	f.decoders <- dec
 	if err != nil {
 		sl.err = err
 		return

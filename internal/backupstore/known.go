@@ -66,9 +66,11 @@ func (k *KnownBlocks) Invalidate() {
 }
 
 // Refresh replaces the set with one Walk of the pool unless the current
-// set was loaded less than maxAge ago. On a failed Walk the set is
-// emptied (everything is uploaded again, never skipped wrongly) and the
-// error returned.
+// set was loaded less than maxAge ago. The old set is dropped, not merged:
+// a block another installation garbage-collected since must not stay
+// "known". (A block uploaded while the Walk ran may be missed; it is then
+// uploaded again, which is harmless.) On a failed Walk the set is emptied
+// and the error returned.
 func (k *KnownBlocks) Refresh(ctx context.Context, tgt target.Target, maxAge time.Duration) error {
 	k.mu.RLock()
 	fresh := k.loaded && maxAge > 0 && time.Since(k.loadedAt) < maxAge
@@ -79,6 +81,7 @@ func (k *KnownBlocks) Refresh(ctx context.Context, tgt target.Target, maxAge tim
 	ids := make(map[blockKey]struct{})
 	started := time.Now()
 	err := tgt.Walk(ctx, format.BlocksDir, func(e target.Entry) error {
+		// An empty object is a truncated write, not a block.
 		if id, ok := format.IDFromBlockKey(e.Key); ok && e.Size > 0 {
 			ids[keyOf(id)] = struct{}{}
 		}
@@ -89,10 +92,6 @@ func (k *KnownBlocks) Refresh(ctx context.Context, tgt target.Target, maxAge tim
 	if err != nil {
 		k.ids, k.loaded = nil, false
 		return fmt.Errorf("list the block pool %s: %w", format.BlocksDir, err)
-	}
-	// Uploads that finished while we walked are kept.
-	for id := range k.ids {
-		ids[id] = struct{}{}
 	}
 	k.ids, k.loaded, k.loadedAt = ids, true, started
 	return nil

@@ -46,18 +46,18 @@ func TestWrittenObjectsMatchTheFormat(t *testing.T) {
 	m := rawConfig(t, tgt, "bi-fmt")
 	timeRE := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`)
 	checks := map[string]bool{
-		"Size is a string":         m["Size"] == "2100152",
-		"BlockCount is a string":   m["BlockCount"] == "2",
-		"Checksum is SHA-512 hex":  m["Checksum"] == res.Config.Checksum && len(res.Config.Checksum) == 128,
-		"CompressionMethod":        m["CompressionMethod"] == "lz4",
-		"CreatedTime format":       timeRE.MatchString(m["CreatedTime"].(string)),
-		"CompleteTime format":      timeRE.MatchString(m["CompleteTime"].(string)),
-		"Labels":                   m["Labels"].(map[string]any)["k"] == "v",
-		"Secret":                   m["Secret"] == "s1" && m["SecretNamespace"] == "ns1",
-		"ProcessingBlocks":         m["ProcessingBlocks"] != nil,
-		"Offset is a number":       m["Blocks"].([]any)[1].(map[string]any)["Offset"] == float64(format.BlockSize),
-		"BlockChecksum is the ID":  m["Blocks"].([]any)[0].(map[string]any)["BlockChecksum"] == format.BlockID(img[:format.BlockSize]),
-		"Name":                     m["Name"] == "bi-fmt",
+		"Size is a string":          m["Size"] == "2100152",
+		"BlockCount is a string":    m["BlockCount"] == "2",
+		"Checksum is SHA-512 hex":   m["Checksum"] == res.Config.Checksum && len(res.Config.Checksum) == 128,
+		"CompressionMethod":         m["CompressionMethod"] == "lz4",
+		"CreatedTime format":        timeRE.MatchString(m["CreatedTime"].(string)),
+		"CompleteTime format":       timeRE.MatchString(m["CompleteTime"].(string)),
+		"Labels":                    m["Labels"].(map[string]any)["k"] == "v",
+		"Secret":                    m["Secret"] == "s1" && m["SecretNamespace"] == "ns1",
+		"ProcessingBlocks":          m["ProcessingBlocks"] != nil,
+		"Offset is a number":        m["Blocks"].([]any)[1].(map[string]any)["Offset"] == float64(format.BlockSize),
+		"BlockChecksum is the ID":   m["Blocks"].([]any)[0].(map[string]any)["BlockChecksum"] == format.BlockID(img[:format.BlockSize]),
+		"Name":                      m["Name"] == "bi-fmt",
 		"no fields beyond the spec": len(m) == 12,
 	}
 	for what, ok := range checks {

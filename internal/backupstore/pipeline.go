@@ -66,7 +66,7 @@ type pipeline struct {
 }
 
 func newPipeline(s *Store, src Source, method string, conc int, meter *progressMeter) *pipeline {
-	maxBuf := 2*conc + 2
+	maxBuf := conc + 4
 	return &pipeline{
 		s: s, src: src, size: src.Size(), method: method, conc: conc, meter: meter,
 		bufs: make(chan []byte, maxBuf), maxBuf: maxBuf,

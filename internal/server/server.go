@@ -72,6 +72,7 @@ type daemon struct {
 	handler  http.Handler
 	disks    *node.Registry
 	settings *settings.Store
+	backups  *backupPlane
 }
 
 func assemble(ctx context.Context, opts Options, backend *store.Backend, log *slog.Logger, addr string) (*daemon, error) {
@@ -90,16 +91,22 @@ func assemble(ctx context.Context, opts Options, backend *store.Backend, log *sl
 		AllowPrivate: opts.InsecureAllowPrivateSources, Log: log,
 		Metrics: backingimage.NewMetrics(reg, d.bis),
 	}
+	d.backups = d.assembleBackups(reg)
+	d.biCtl.Restorer = d.backups.restorer
 	d.biRun = runner.New("backingimage", d.biCtl, log)
 	d.biCtl.Enqueue = d.biRun.Enqueue
 	d.nodeCtl.OnChange = func() { d.enqueueAllImages(ctx) }
 	if err := d.nodeCtl.EnsureNode(ctx, opts.DataDir, addr); err != nil {
 		return nil, err
 	}
+	if err := d.backups.ensureDefaultTarget(ctx, opts.DefaultBackupTarget); err != nil {
+		return nil, err
+	}
 	srv, err := api.New(api.Deps{
 		Etcd: cli, BIs: d.bis, Nodes: nodes, Settings: d.settings, BIController: d.biCtl,
 		NodeCtl: d.nodeCtl, Disks: d.disks, NodeID: opts.NodeID, AllowPrivate: opts.InsecureAllowPrivateSources,
 		Log: log, Registry: reg, Token: opts.Token, Hub: d.hub,
+		Targets: d.backups.targets, Secrets: d.backups.secrets, Backups: d.backups.apiDeps(),
 	})
 	if err != nil {
 		return nil, err
@@ -124,6 +131,7 @@ func (d *daemon) serve(ctx context.Context, lis net.Listener) error {
 	go d.biRun.Run(ctx, 4)
 	d.nodeRun.EnqueueAfter(d.opts.NodeID, 30*time.Second)
 	d.enqueueAllImages(ctx)
+	d.backups.run(ctx)
 
 	hs := &http.Server{Handler: d.handler, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(d.log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
@@ -162,6 +170,7 @@ func (d *daemon) recoverDisks(ctx context.Context) error {
 func (d *daemon) onEvent(ctx context.Context) func(store.Event) {
 	return func(e store.Event) {
 		d.hub.Publish(e)
+		d.backups.onEvent(ctx, e)
 		switch e.Kind {
 		case model.KindBackingImages:
 			d.biRun.Enqueue(e.Name)

@@ -16,7 +16,8 @@ type Middleware func(http.Handler) http.Handler
 
 // Log logs one line per request after it completes: method, path (never
 // the query string, which may carry secrets; never bodies), route, status,
-// bytes and duration. 5xx replies log at Error level, others at Info.
+// bytes and duration. 5xx replies log at Error level, 4xx at Info and the
+// rest at Debug (a UI polling the API would otherwise flood the log).
 // Errors written through WriteErr are logged with the same logger.
 func Log(logger *slog.Logger) Middleware {
 	return func(next http.Handler) http.Handler {
@@ -25,9 +26,12 @@ func Log(logger *slog.Logger) Middleware {
 			w, rec, r := track(w, r)
 			rec.logger = logger
 			defer func() {
-				level := slog.LevelInfo
-				if rec.code() >= http.StatusInternalServerError {
+				level := slog.LevelDebug
+				switch {
+				case rec.code() >= http.StatusInternalServerError:
 					level = slog.LevelError
+				case rec.code() >= http.StatusBadRequest:
+					level = slog.LevelInfo
 				}
 				logger.LogAttrs(r.Context(), level, "http request",
 					slog.String("method", r.Method), slog.String("path", r.URL.Path),

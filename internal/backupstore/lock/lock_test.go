@@ -170,7 +170,7 @@ func TestOrdering(t *testing.T) {
 		a, b peer
 		want bool
 	}{
-		{p("lock-b", true, time.Second), p("lock-a", false, 0), true}, // acquired first
+		{p("lock-b", true, time.Second), p("lock-a", false, 0), true},  // acquired first
 		{p("lock-b", false, 0), p("lock-a", false, time.Second), true}, // then older
 		{p("lock-a", false, 0), p("lock-b", false, 0), true},           // then name
 		{p("lock-b", false, 0), p("lock-a", false, 0), false},

@@ -251,25 +251,29 @@ func (w *Writer) commit(expected string) (Config, error) {
 	return cfg, w.publish(cfg)
 }
 
-// publish makes the copy visible: cfg first, then the rename, then the
-// directory syncs, so a `backing` file never exists without its cfg.
-func (w *Writer) publish(cfg Config) error {
-	if err := writeConfig(w.dir, cfg); err != nil {
-		return fmt.Errorf("commit copy %s: %w", w.id, err)
+// publish makes the copy visible: see publishCopy.
+func (w *Writer) publish(cfg Config) error { return publishCopy(w.id, w.dir, w.tmp, cfg) }
+
+// publishCopy makes a filled temp file the copy: cfg first, then the
+// rename, then the directory syncs, so a `backing` file never exists
+// without its cfg.
+func publishCopy(id CopyID, dir, tmp string, cfg Config) error {
+	if err := writeConfig(dir, cfg); err != nil {
+		return fmt.Errorf("commit copy %s: %w", id, err)
 	}
-	if err := os.Rename(w.tmp, filepath.Join(w.dir, BackingName)); err != nil {
-		os.Remove(filepath.Join(w.dir, ConfigName))
-		return fmt.Errorf("commit copy %s: rename: %w", w.id, err)
+	if err := os.Rename(tmp, filepath.Join(dir, BackingName)); err != nil {
+		os.Remove(filepath.Join(dir, ConfigName))
+		return fmt.Errorf("commit copy %s: rename: %w", id, err)
 	}
-	err := syncDir(w.dir)
+	err := syncDir(dir)
 	if err == nil {
-		err = syncDir(filepath.Dir(w.dir))
+		err = syncDir(filepath.Dir(dir))
 	}
 	if err != nil {
 		// The copy is visible but not durable; remove it rather than
 		// report a failure and leave a copy behind.
-		os.RemoveAll(w.dir)
-		return fmt.Errorf("commit copy %s: %w", w.id, err)
+		os.RemoveAll(dir)
+		return fmt.Errorf("commit copy %s: %w", id, err)
 	}
 	return nil
 }

@@ -69,6 +69,12 @@ var errClosed = errors.New("cifs target is closed")
 // session returns the current session, dialling and mounting the share if
 // there is none.
 func (d *Driver) session(ctx context.Context) (*session, error) {
+	d.mu.Lock()
+	s, closed := d.sess, d.closed
+	d.mu.Unlock()
+	if !closed && s != nil {
+		return s, nil // fast path: no token needed
+	}
 	select {
 	case d.dialing <- struct{}{}:
 	case <-ctx.Done():
@@ -76,7 +82,7 @@ func (d *Driver) session(ctx context.Context) (*session, error) {
 	}
 	defer func() { <-d.dialing }()
 	d.mu.Lock()
-	s, closed := d.sess, d.closed
+	s, closed = d.sess, d.closed
 	d.mu.Unlock()
 	if closed {
 		return nil, errClosed

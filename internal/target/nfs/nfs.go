@@ -62,6 +62,12 @@ var errClosed = errors.New("nfs target is closed")
 // session returns the live session, connecting first if there is none or
 // the last one broke.
 func (d *Driver) session(ctx context.Context) (*session, error) {
+	d.mu.Lock()
+	s, closed := d.sess, d.closed
+	d.mu.Unlock()
+	if !closed && s != nil && s.conn.Err() == nil {
+		return s, nil // fast path: no token needed
+	}
 	select {
 	case d.dialing <- struct{}{}:
 	case <-ctx.Done():
@@ -69,7 +75,7 @@ func (d *Driver) session(ctx context.Context) (*session, error) {
 	}
 	defer func() { <-d.dialing }()
 	d.mu.Lock()
-	s, closed := d.sess, d.closed
+	s, closed = d.sess, d.closed
 	d.mu.Unlock()
 	if closed {
 		return nil, errClosed

@@ -1,0 +1,183 @@
+package backup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/plinth-storage/plinth/internal/apitypes"
+	"github.com/plinth-storage/plinth/internal/backupstore"
+	"github.com/plinth-storage/plinth/internal/controller/node"
+	"github.com/plinth-storage/plinth/internal/controller/runner"
+	"github.com/plinth-storage/plinth/internal/model"
+	"github.com/plinth-storage/plinth/internal/settings"
+	"github.com/plinth-storage/plinth/internal/store"
+)
+
+// Controller runs backups and deletes them.
+type Controller struct {
+	Records  *Records
+	BIs      *store.Kind[model.BackingImage]
+	Stores   *Stores
+	Settings *settings.Store
+	Disks    *node.Registry
+	Metrics  *Metrics
+	Log      *slog.Logger
+	Enqueue  func(name string)
+
+	mu      sync.Mutex
+	running map[string]context.CancelFunc
+}
+
+var _ runner.Reconciler = (*Controller)(nil)
+
+// Reconcile converges one backup record.
+func (c *Controller) Reconcile(ctx context.Context, name string) (runner.Result, error) {
+	cur, err := c.Records.Backups.Get(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		c.cancel(name)
+		return runner.Result{}, nil
+	}
+	if err != nil {
+		return runner.Result{}, err
+	}
+	b := cur.Value
+	if b.DeletionRequested != nil {
+		return runner.Result{}, c.finishDelete(ctx, cur)
+	}
+	switch b.Status.State {
+	case apitypes.BackupStateNew:
+		return runner.Result{}, c.setStatus(ctx, name, func(s *model.BackupStatus) {
+			s.State, s.Progress, s.Error = apitypes.BackupStatePending, 0, ""
+		})
+	case apitypes.BackupStatePending, apitypes.BackupStateInProgress:
+		c.spawn(ctx, b)
+	}
+	return runner.Result{}, nil
+}
+
+// spawn starts the backup worker of b unless it runs already (after a
+// restart an InProgress backup is simply run again: the store resumes it).
+func (c *Controller) spawn(parent context.Context, b model.Backup) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.running == nil {
+		c.running = map[string]context.CancelFunc{}
+	}
+	if _, busy := c.running[b.Name]; busy {
+		return
+	}
+	ctx, cancel := context.WithCancel(parent)
+	c.running[b.Name] = cancel
+	go func() {
+		defer func() {
+			c.mu.Lock()
+			delete(c.running, b.Name)
+			c.mu.Unlock()
+			cancel()
+			c.Enqueue(b.Name)
+		}()
+		c.run(ctx, b)
+	}()
+}
+
+func (c *Controller) cancel(name string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cancel, ok := c.running[name]; ok {
+		cancel()
+	}
+}
+
+// setStatus applies fn to the record's status (no write if unchanged).
+func (c *Controller) setStatus(ctx context.Context, name string, fn func(*model.BackupStatus)) error {
+	_, err := c.Records.Backups.Mutate(context.WithoutCancel(ctx), name, func(b *model.Backup) error {
+		if b.DeletionRequested != nil {
+			return store.ErrNoChange
+		}
+		before := fmt.Sprintf("%+v", b.Status)
+		fn(&b.Status)
+		if fmt.Sprintf("%+v", b.Status) == before {
+			return store.ErrNoChange
+		}
+		return nil
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// finishDelete removes the remote backup (unless localOnly) and then the
+// record. While the target cannot be reached the record stays Deleting
+// with the reason, and the delete is retried with backoff.
+func (c *Controller) finishDelete(ctx context.Context, cur store.Versioned[model.Backup]) error {
+	b := cur.Value
+	c.cancel(b.Name)
+	if !b.LocalOnly {
+		if err := c.deleteRemote(ctx, b); err != nil {
+			msg := fmt.Sprintf("deleting the remote backup failed, retrying: %v", err)
+			_, _ = c.Records.Backups.Mutate(ctx, b.Name, func(r *model.Backup) error {
+				if r.Status.State == apitypes.BackupStateDeleting && r.Status.Error == msg {
+					return store.ErrNoChange
+				}
+				r.Status.State, r.Status.Error = apitypes.BackupStateDeleting, msg
+				return nil
+			})
+			return err
+		}
+	}
+	cur, err := c.Records.Backups.Get(ctx, b.Name)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return c.Records.Remove(ctx, cur)
+}
+
+func (c *Controller) deleteRemote(ctx context.Context, b model.Backup) error {
+	st, _, err := c.Stores.Get(ctx, b.BackupTargetName)
+	if err != nil {
+		if apierrNotFound(err) {
+			return nil // the target is gone; nothing remote to delete through it
+		}
+		return err
+	}
+	cctx, cancel := context.WithTimeout(ctx, checkTimeout)
+	err = st.Target().Check(cctx)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("backup target %s is not available: %w", b.BackupTargetName, err)
+	}
+	res, err := st.Delete(ctx, b.BackingImageName)
+	if errors.Is(err, backupstore.ErrGCAborted) {
+		c.Log.Warn("backup deleted; unused blocks will be collected later", "backup", b.Name, "err", err)
+		return nil
+	}
+	if err == nil {
+		c.Log.Info("backup deleted", "backup", b.Name, "blocksRemoved", res.Removed, "blocksKept", res.Kept, "gcSkipped", res.Skipped)
+	}
+	return err
+}
+
+// progress returns a ProgressFunc recording the backup's percentage at
+// most every 500 ms.
+func (c *Controller) progress(ctx context.Context, name string) backupstore.ProgressFunc {
+	var last time.Time
+	return func(p backupstore.Progress) {
+		if p.Percent < 100 && time.Since(last) < 500*time.Millisecond {
+			return
+		}
+		last = time.Now()
+		_ = c.setStatus(ctx, name, func(s *model.BackupStatus) {
+			if s.State == apitypes.BackupStateInProgress {
+				s.Progress = min(p.Percent, 99)
+			}
+		})
+	}
+}

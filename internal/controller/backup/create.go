@@ -1,0 +1,178 @@
+package backup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/plinth-storage/plinth/internal/apierr"
+	"github.com/plinth-storage/plinth/internal/apitypes"
+	"github.com/plinth-storage/plinth/internal/backupstore"
+	"github.com/plinth-storage/plinth/internal/model"
+	"github.com/plinth-storage/plinth/internal/store"
+)
+
+// Service holds the request-time logic of backups: the checks and
+// transactions behind the API's create, batch and restore actions.
+type Service struct {
+	Records  *Records
+	BIs      *store.Kind[model.BackingImage]
+	Targets  *store.Kind[model.BackupTarget]
+	Stores   *Stores
+	Enqueue  func(name string)
+	CheckNow func(target string) // asks the target controller to re-check
+	// ValidName checks a user-given backup name (the API's naming rules).
+	ValidName func(name string) error
+}
+
+// Create makes a backup of image on the request's target (default:
+// "default"). It returns a client error (apierr) for every refusal: a
+// missing image or target is 404; an image without a ready copy, an
+// existing backup of the image on that target, a taken name, or a remote
+// backup of the same name with different content is 409; an unreachable
+// target is 503. A remote backup with the same checksum is adopted: the
+// record is created Completed and nothing is uploaded.
+func (s *Service) Create(ctx context.Context, image string, in apitypes.BackupBackingImageCreateInput) (model.Backup, error) {
+	bi, err := s.readyImage(ctx, image)
+	if err != nil {
+		return model.Backup{}, err
+	}
+	targetName := in.BackupTargetName
+	if targetName == "" {
+		targetName = model.DefaultTargetName
+	}
+	name, generated := in.Name, false
+	if name == "" || name == image {
+		name, generated = GenerateName(image), true
+	} else if err := s.ValidName(name); err != nil {
+		return model.Backup{}, err
+	}
+	if err := s.refuseDuplicate(ctx, targetName, image); err != nil {
+		return model.Backup{}, err
+	}
+	st, bt, err := s.Stores.Get(ctx, targetName)
+	if err != nil {
+		return model.Backup{}, err
+	}
+	if err := checkAvailable(ctx, st, bt); err != nil {
+		if s.CheckNow != nil {
+			s.CheckNow(targetName)
+		}
+		return model.Backup{}, err
+	}
+	b := model.Backup{Name: name, BackingImageName: image, BackupTargetName: targetName, UserCreated: true,
+		Labels: in.Labels, CreatedAt: time.Now().UTC()}
+	if b.Labels == nil {
+		b.Labels = map[string]string{}
+	}
+	if err := s.matchRemote(ctx, st, bt, bi, &b); err != nil {
+		return model.Backup{}, err
+	}
+	b, err = s.Records.Create(ctx, b, generated)
+	if err == nil {
+		s.Enqueue(b.Name)
+	}
+	return b, err
+}
+
+// readyImage loads the image and insists on a ready copy.
+func (s *Service) readyImage(ctx context.Context, image string) (model.BackingImage, error) {
+	v, err := s.BIs.Get(ctx, image)
+	if errors.Is(err, store.ErrNotFound) {
+		return model.BackingImage{}, apierr.NotFound("backing image %s not found", image)
+	}
+	if err != nil {
+		return model.BackingImage{}, err
+	}
+	bi := v.Value
+	if bi.DeletionRequested != nil {
+		return bi, apierr.Conflict("backing image %s is being deleted", image)
+	}
+	if bi.ReadyCopies() == 0 {
+		return bi, apierr.Conflict("backing image %s has no ready copy yet; back it up once it is ready", image)
+	}
+	return bi, nil
+}
+
+// refuseDuplicate gives the friendly 409 early; the create transaction
+// enforces the same rule atomically.
+func (s *Service) refuseDuplicate(ctx context.Context, target, image string) error {
+	if _, err := s.Targets.Get(ctx, target); errors.Is(err, store.ErrNotFound) {
+		return apierr.NotFound("backup target %s not found", target)
+	}
+	list, err := s.Records.ForTarget(ctx, target)
+	if err != nil {
+		return err
+	}
+	for _, b := range list {
+		if b.Value.BackingImageName == image {
+			return apierr.Conflict("backing image %s is already backed up to target %s as backup %s; delete that backup first to make a new one",
+				image, target, b.Name)
+		}
+	}
+	return nil
+}
+
+func checkAvailable(ctx context.Context, st *backupstore.Store, bt model.BackupTarget) error {
+	cctx, cancel := context.WithTimeout(ctx, checkTimeout)
+	defer cancel()
+	if err := st.Target().Check(cctx); err != nil {
+		return apierr.Unavailable("backup target %s is not available: %v", bt.Name, err)
+	}
+	return nil
+}
+
+// matchRemote looks at what the target already holds under the image's
+// name: nothing or an unfinished backup means a new backup; a complete one
+// with the same checksum is adopted; a different one is a 409.
+func (s *Service) matchRemote(ctx context.Context, st *backupstore.Store, bt model.BackupTarget, bi model.BackingImage, b *model.Backup) error {
+	cfg, err := st.Inspect(ctx, bi.Name)
+	switch {
+	case errors.Is(err, backupstore.ErrNotFound):
+		return nil
+	case err != nil:
+		return apierr.Unavailable("reading backup target %s failed: %v", bt.Name, err)
+	case cfg.InProgress():
+		return nil
+	case cfg.Checksum != bi.Status.CurrentChecksum:
+		return apierr.Conflict("backup target %s already holds a backup of %s with checksum %s, but the image's checksum is %s; "+
+			"it was written by another installation or from other content: delete it there or restore it under another name",
+			bt.Name, bi.Name, displayChecksum(cfg.Checksum), bi.Status.CurrentChecksum)
+	}
+	b.Status = model.BackupStatus{
+		State: apitypes.BackupStateCompleted, Progress: 100, URL: BackupURL(bt.URL, bi.Name),
+		Size: int64(cfg.Size), Checksum: cfg.Checksum, CompressionMethod: cfg.CompressionMethod,
+		BackupCreatedAt: cfg.CreatedTime, RemoteLabels: cfg.Labels,
+		Messages: map[string]string{"result": "adopted an identical backup already on the target; nothing uploaded"},
+	}
+	return nil
+}
+
+func displayChecksum(sum string) string {
+	if sum == "" {
+		return "(none)"
+	}
+	return sum
+}
+
+// Batch backs up several images to one target; one result per image, in
+// order. One failing item never fails the others.
+func (s *Service) Batch(ctx context.Context, in apitypes.BackupBackingImageBatchCreateInput) []BatchResult {
+	out := make([]BatchResult, 0, len(in.BackingImageNames))
+	for _, image := range in.BackingImageNames {
+		b, err := s.Create(ctx, image, apitypes.BackupBackingImageCreateInput{BackupTargetName: in.BackupTargetName})
+		out = append(out, BatchResult{Image: image, Backup: b, Err: err})
+	}
+	return out
+}
+
+// BatchResult is one item of a batch: Backup, or Err.
+type BatchResult struct {
+	Image  string
+	Backup model.Backup
+	Err    error
+}
+
+// Error formats a batch item's error with its status.
+func (r BatchResult) Error() string { return fmt.Sprintf("%s: %v", r.Image, r.Err) }

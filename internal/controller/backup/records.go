@@ -1,0 +1,91 @@
+package backup
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/plinth-storage/plinth/internal/apierr"
+	"github.com/plinth-storage/plinth/internal/model"
+	"github.com/plinth-storage/plinth/internal/store"
+)
+
+// Records is the local store of backup records with the (target, image)
+// uniqueness index maintained in the same transactions.
+type Records struct {
+	Backups *store.Kind[model.Backup]
+	Etcd    *clientv3.Client
+}
+
+// GenerateName returns "<image>-<8 random [a-z0-9]>".
+func GenerateName(image string) string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, 8)
+	rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return image + "-" + string(b)
+}
+
+// Create stores b, claiming the (target, image) index in the same etcd
+// transaction: if another backup of the image on the target exists (or is
+// being created concurrently) the result is a 409 naming it. With generate
+// set, a name collision is retried with a fresh generated name.
+func (r *Records) Create(ctx context.Context, b model.Backup, generate bool) (model.Backup, error) {
+	for attempt := 0; ; attempt++ {
+		guard := store.Unique(r.Etcd, model.BackupIndexKey(b.BackupTargetName, b.BackingImageName), b.Name,
+			func(existing string) error {
+				return apierr.Conflict("backing image %s is already backed up to target %s as backup %s; delete that backup first to make a new one",
+					b.BackingImageName, b.BackupTargetName, existing)
+			})
+		_, err := r.Backups.Create(ctx, b.Name, b, guard)
+		if err == nil {
+			return b, nil
+		}
+		if errors.Is(err, store.ErrExists) {
+			if generate && attempt < 5 {
+				b.Name = GenerateName(b.BackingImageName)
+				continue
+			}
+			return b, apierr.Conflict("a backup named %s already exists; choose another name", b.Name)
+		}
+		return b, err
+	}
+}
+
+// Remove deletes the record and its index entry in one transaction.
+func (r *Records) Remove(ctx context.Context, cur store.Versioned[model.Backup]) error {
+	b := cur.Value
+	err := r.Backups.Delete(ctx, b.Name, cur.Rev, r.releaseIndex(b))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// releaseIndex deletes the index key only while it still names b.
+func (r *Records) releaseIndex(b model.Backup) clientv3.Op {
+	key := model.BackupIndexKey(b.BackupTargetName, b.BackingImageName)
+	return clientv3.OpTxn(
+		[]clientv3.Cmp{clientv3.Compare(clientv3.Value(key), "=", b.Name)},
+		[]clientv3.Op{clientv3.OpDelete(key)}, nil)
+}
+
+// ForTarget lists the records of one target.
+func (r *Records) ForTarget(ctx context.Context, target string) ([]store.Versioned[model.Backup], error) {
+	all, _, err := r.Backups.List(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list backups: %w", err)
+	}
+	var out []store.Versioned[model.Backup]
+	for _, b := range all {
+		if b.Value.BackupTargetName == target {
+			out = append(out, b)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,141 @@
+package backup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/plinth-storage/plinth/internal/apierr"
+	"github.com/plinth-storage/plinth/internal/apitypes"
+	"github.com/plinth-storage/plinth/internal/backupstore"
+	v1 "github.com/plinth-storage/plinth/internal/engine/v1"
+	"github.com/plinth-storage/plinth/internal/model"
+	"github.com/plinth-storage/plinth/internal/settings"
+	"github.com/plinth-storage/plinth/internal/store"
+)
+
+// Restore parameters of a backing image with sourceType restore.
+const (
+	ParamBackupURL    = "backup-url"
+	ParamBackupTarget = "backup-target-name"
+)
+
+var sha512Hex = regexp.MustCompile(`^[0-9a-f]{128}$`)
+
+// RestoreImage returns the backing image that restores backup name: name
+// defaults to the original image's; a backup that is not Completed, or an
+// image name that exists, is a 409. The caller creates the returned image.
+func (s *Service) RestoreImage(ctx context.Context, name string, in apitypes.BackingImageRestoreInput) (model.BackingImage, error) {
+	v, err := s.Records.Backups.Get(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return model.BackingImage{}, apierr.NotFound("backup backing image %s not found", name)
+	}
+	if err != nil {
+		return model.BackingImage{}, err
+	}
+	b := v.Value
+	if b.Status.State != apitypes.BackupStateCompleted {
+		return model.BackingImage{}, apierr.Conflict("backup %s is %s; only a Completed backup can be restored", name, stateName(b.Status.State))
+	}
+	image := in.Name
+	if image == "" {
+		image = b.BackingImageName
+	}
+	if _, err := s.BIs.Get(ctx, image); err == nil {
+		return model.BackingImage{}, apierr.Conflict("backing image %s already exists; delete it first or restore under another name", image)
+	}
+	bi := model.BackingImage{Name: image, SourceType: apitypes.SourceRestore,
+		Parameters: map[string]string{ParamBackupURL: b.Status.URL, ParamBackupTarget: b.BackupTargetName}}
+	if sum := strings.ToLower(b.Status.Checksum); sha512Hex.MatchString(sum) {
+		bi.ExpectedChecksum = sum
+	}
+	return bi, nil
+}
+
+func stateName(s string) string {
+	if s == "" {
+		return "new"
+	}
+	return s
+}
+
+// Restorer fills backing-image copies from backups; it implements
+// backingimage.Restorer.
+type Restorer struct {
+	Stores   *Stores
+	Settings *settings.Store
+}
+
+// Restore writes the backup named by params into a new copy id on disk.
+// Every block and the whole image are verified by the backup store; the
+// copy is committed with the verified checksum.
+func (r *Restorer) Restore(ctx context.Context, params map[string]string, disk *v1.Disk, id v1.CopyID, progress func(done, total int64)) (v1.Config, error) {
+	image, _, err := ImageFromBackupURL(params[ParamBackupURL])
+	if err != nil {
+		return v1.Config{}, err
+	}
+	st, _, err := r.Stores.Get(ctx, params[ParamBackupTarget])
+	if err != nil {
+		return v1.Config{}, err
+	}
+	w, err := disk.CreateRandom(id)
+	if err != nil {
+		return v1.Config{}, err
+	}
+	defer w.Abort()
+	res, err := st.Restore(ctx, image, w, backupstore.RestoreOptions{
+		Concurrency: r.Settings.Int(ctx, settings.RestoreConcurrent),
+	}, func(p backupstore.Progress) { progress(p.Done, p.Total) })
+	if err != nil {
+		return v1.Config{}, err
+	}
+	if !res.ChecksumVerified {
+		return v1.Config{}, fmt.Errorf("backup %s carries no SHA-512 checksum to verify the restored image against (its blocks all verified); refusing to mark the copy ready", image)
+	}
+	return w.Commit(res.Checksum)
+}
+
+// Verify reads every block of a backup and reports what is wrong, without
+// writing anything.
+func (s *Service) Verify(ctx context.Context, name string) (apitypes.BackupVerifyReport, error) {
+	v, err := s.Records.Backups.Get(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return apitypes.BackupVerifyReport{}, apierr.NotFound("backup backing image %s not found", name)
+	}
+	if err != nil {
+		return apitypes.BackupVerifyReport{}, err
+	}
+	b := v.Value
+	st, bt, err := s.Stores.Get(ctx, b.BackupTargetName)
+	if err != nil {
+		return apitypes.BackupVerifyReport{}, err
+	}
+	if err := checkAvailable(ctx, st, bt); err != nil {
+		return apitypes.BackupVerifyReport{}, err
+	}
+	rep, err := st.Verify(ctx, b.BackingImageName, backupstore.VerifyOptions{})
+	if errors.Is(err, backupstore.ErrNotFound) {
+		return apitypes.BackupVerifyReport{}, apierr.Conflict("backup %s: target %s holds no backup of %s", name, b.BackupTargetName, b.BackingImageName)
+	}
+	if errors.Is(err, backupstore.ErrInProgress) {
+		return apitypes.BackupVerifyReport{}, apierr.Conflict("backup %s is still in progress on target %s", name, b.BackupTargetName)
+	}
+	if err != nil {
+		return apitypes.BackupVerifyReport{}, err
+	}
+	return toReport(name, rep), nil
+}
+
+func toReport(name string, rep backupstore.VerifyReport) apitypes.BackupVerifyReport {
+	out := apitypes.BackupVerifyReport{Name: name, Blocks: int(rep.Blocks), Checksum: rep.Checksum,
+		ChecksumMatch: rep.ChecksumOK, OK: rep.OK(), BadBlocks: []apitypes.BadBlock{}}
+	for _, p := range rep.Missing {
+		out.BadBlocks = append(out.BadBlocks, apitypes.BadBlock{Offset: p.Offset, Key: p.Key, Reason: "missing: " + p.Reason})
+	}
+	for _, p := range rep.Corrupt {
+		out.BadBlocks = append(out.BadBlocks, apitypes.BadBlock{Offset: p.Offset, Key: p.Key, Reason: "corrupt: " + p.Reason})
+	}
+	return out
+}

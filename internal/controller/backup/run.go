@@ -1,0 +1,99 @@
+package backup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/plinth-storage/plinth/internal/apierr"
+	"github.com/plinth-storage/plinth/internal/apitypes"
+	"github.com/plinth-storage/plinth/internal/backupstore"
+	v1 "github.com/plinth-storage/plinth/internal/engine/v1"
+	"github.com/plinth-storage/plinth/internal/model"
+	"github.com/plinth-storage/plinth/internal/settings"
+	"github.com/plinth-storage/plinth/internal/store"
+)
+
+// run performs one backup: it reads a ready local copy of the image and
+// writes it to the target's store, then records the outcome.
+func (c *Controller) run(ctx context.Context, b model.Backup) {
+	err := c.backup(ctx, b)
+	if err == nil || ctx.Err() != nil {
+		return
+	}
+	c.Log.Warn("backup failed", "backup", b.Name, "err", err)
+	_ = c.setStatus(ctx, b.Name, func(s *model.BackupStatus) {
+		s.State, s.Error = apitypes.BackupStateError, err.Error()
+	})
+	c.Metrics.finished(b.BackupTargetName, "error", backupstore.BackupStats{})
+}
+
+func (c *Controller) backup(ctx context.Context, b model.Backup) error {
+	src, bi, err := c.openSource(ctx, b.BackingImageName)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	st, bt, err := c.Stores.Get(ctx, b.BackupTargetName)
+	if err != nil {
+		return err
+	}
+	if err := c.setStatus(ctx, b.Name, func(s *model.BackupStatus) {
+		s.State, s.Error = apitypes.BackupStateInProgress, ""
+	}); err != nil {
+		return err
+	}
+	method, _ := c.Settings.Get(ctx, settings.BackupCompression)
+	res, err := st.Backup(ctx, backupstore.BackupRequest{
+		Name: b.BackingImageName, Source: src, Compression: method,
+		Concurrency: c.Settings.Int(ctx, settings.BackupConcurrentLimit),
+		Labels:      b.Labels, Checksum: bi.Status.CurrentChecksum,
+	}, c.progress(ctx, b.Name))
+	if err != nil {
+		return fmt.Errorf("backup of %s to target %s failed: %w", b.BackingImageName, b.BackupTargetName, err)
+	}
+	cfg := res.Config
+	c.Metrics.finished(b.BackupTargetName, "completed", res.Stats)
+	return c.setStatus(ctx, b.Name, func(s *model.BackupStatus) {
+		s.State, s.Progress, s.Error = apitypes.BackupStateCompleted, 100, ""
+		s.URL = BackupURL(bt.URL, b.BackingImageName)
+		s.Size, s.Checksum = int64(cfg.Size), cfg.Checksum
+		s.CompressionMethod, s.BackupCreatedAt = cfg.CompressionMethod, cfg.CreatedTime
+		s.RemoteLabels = cfg.Labels
+		s.Messages = map[string]string{"result": resultMessage(res)}
+	})
+}
+
+func resultMessage(res backupstore.BackupResult) string {
+	if res.Adopted {
+		return "adopted an identical backup already on the target; nothing uploaded"
+	}
+	st := res.Stats
+	return fmt.Sprintf("%d blocks uploaded (%d bytes), %d already on the target, %d zero blocks skipped",
+		st.Uploaded, st.BytesUploaded, st.Deduplicated, st.ZeroBlocks)
+}
+
+// openSource opens a ready local copy of the image.
+func (c *Controller) openSource(ctx context.Context, image string) (*backupstore.FileSource, model.BackingImage, error) {
+	v, err := c.BIs.Get(ctx, image)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, model.BackingImage{}, fmt.Errorf("backing image %s no longer exists", image)
+	}
+	if err != nil {
+		return nil, model.BackingImage{}, err
+	}
+	bi := v.Value
+	for diskUUID, cp := range bi.Status.Copies {
+		ref, ok := c.Disks.Get(diskUUID)
+		if !ok || cp.State != apitypes.StateReady || cp.Cleanup {
+			continue
+		}
+		src, err := backupstore.OpenFileSource(ref.Disk.BackingPath(v1.CopyID{Name: bi.Name, UUID: bi.UUID}))
+		if err == nil {
+			return src, bi, nil
+		}
+	}
+	return nil, bi, fmt.Errorf("backing image %s has no ready copy on this node to read", image)
+}
+
+func apierrNotFound(err error) bool { return apierr.StatusOf(err) == 404 }

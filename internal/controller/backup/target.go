@@ -1,0 +1,164 @@
+package backup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/plinth-storage/plinth/internal/controller/runner"
+	"github.com/plinth-storage/plinth/internal/model"
+	"github.com/plinth-storage/plinth/internal/store"
+)
+
+// checkTimeout bounds an availability check, so an unreachable server shows
+// as unavailable within seconds of the check.
+const checkTimeout = 8 * time.Second
+
+// unavailableRecheck is how often an unavailable target is checked again,
+// whatever its poll interval, so it recovers by itself.
+const unavailableRecheck = 10 * time.Second
+
+// TargetController checks each backup target's availability and keeps the
+// local backup records in step with what the target holds.
+type TargetController struct {
+	Targets *store.Kind[model.BackupTarget]
+	Records *Records
+	Stores  *Stores
+	Log     *slog.Logger
+}
+
+var _ runner.Reconciler = (*TargetController)(nil)
+
+// Reconcile converges one target.
+func (c *TargetController) Reconcile(ctx context.Context, name string) (runner.Result, error) {
+	cur, err := c.Targets.Get(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		c.Stores.Drop(name)
+		return runner.Result{}, nil
+	}
+	if err != nil {
+		return runner.Result{}, err
+	}
+	bt := cur.Value
+	if bt.DeletionRequested != nil {
+		return runner.Result{}, c.finishDelete(ctx, cur)
+	}
+	if bt.URL == "" {
+		if err := c.removeRecords(ctx, name, nil); err != nil {
+			return runner.Result{}, err
+		}
+		return runner.Result{}, c.setStatus(ctx, name, func(s *model.BackupTargetStatus) {
+			s.Available, s.Message, s.SyncedURL = false, "backup target URL is empty; set one with backupTargetUpdate", ""
+		})
+	}
+	if err := c.check(ctx, bt); err != nil {
+		return runner.Result{RequeueAfter: unavailableRecheck}, c.markUnavailable(ctx, name, err)
+	}
+	if syncDue(bt) {
+		if err := c.sync(ctx, bt); err != nil {
+			return runner.Result{RequeueAfter: unavailableRecheck}, c.markUnavailable(ctx, name, fmt.Errorf("listing backups failed: %w", err))
+		}
+		now := time.Now().UTC()
+		err := c.setStatus(ctx, name, func(s *model.BackupTargetStatus) {
+			s.Available, s.Message, s.SyncedURL, s.LastSyncedAt = true, "", bt.URL, now
+		})
+		return runner.Result{RequeueAfter: pollAfter(bt, now)}, err
+	}
+	err = c.setStatus(ctx, name, func(s *model.BackupTargetStatus) { s.Available, s.Message = true, "" })
+	return runner.Result{RequeueAfter: pollAfter(bt, bt.Status.LastSyncedAt)}, err
+}
+
+// check opens the target's driver and runs its cheap availability check.
+func (c *TargetController) check(ctx context.Context, bt model.BackupTarget) error {
+	st, err := c.Stores.openTarget(ctx, bt)
+	if err != nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(ctx, checkTimeout)
+	defer cancel()
+	if err := st.Target().Check(cctx); err != nil {
+		if cctx.Err() != nil {
+			return fmt.Errorf("no answer within %s: %w", checkTimeout, err)
+		}
+		return err
+	}
+	return nil
+}
+
+func (c *TargetController) markUnavailable(ctx context.Context, name string, cause error) error {
+	msg := fmt.Sprintf("backup target %s is not available: %v", name, cause)
+	return c.setStatus(ctx, name, func(s *model.BackupTargetStatus) { s.Available, s.Message = false, msg })
+}
+
+// setStatus writes the status only when fn changed it, so a reconcile that
+// finds nothing new does not wake itself up again through the watch.
+func (c *TargetController) setStatus(ctx context.Context, name string, fn func(*model.BackupTargetStatus)) error {
+	_, err := c.Targets.Mutate(ctx, name, func(bt *model.BackupTarget) error {
+		before := bt.Status
+		fn(&bt.Status)
+		if bt.Status == before {
+			return store.ErrNoChange
+		}
+		bt.Status.CheckedAt = time.Now().UTC()
+		return nil
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// syncDue reports whether the target must be listed now.
+func syncDue(bt model.BackupTarget) bool {
+	s := bt.Status
+	switch {
+	case s.SyncedURL != bt.URL, bt.SyncRequestedAt.After(s.LastSyncedAt), !s.Available:
+		return true
+	case bt.PollSeconds > 0:
+		return time.Since(s.LastSyncedAt) >= time.Duration(bt.PollSeconds)*time.Second
+	}
+	return false
+}
+
+// pollAfter is when the next periodic check and sync is due.
+func pollAfter(bt model.BackupTarget, last time.Time) time.Duration {
+	if bt.PollSeconds <= 0 {
+		return 0
+	}
+	d := time.Until(last.Add(time.Duration(bt.PollSeconds) * time.Second))
+	return max(d, time.Second)
+}
+
+// finishDelete removes the target's local records (its remote data is left
+// alone), then the target.
+func (c *TargetController) finishDelete(ctx context.Context, cur store.Versioned[model.BackupTarget]) error {
+	if err := c.removeRecords(ctx, cur.Name, nil); err != nil {
+		return err
+	}
+	c.Stores.Drop(cur.Name)
+	err := c.Targets.Delete(ctx, cur.Name, cur.Rev)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// removeRecords deletes the local records of target for which keep
+// returns false (nil keep: all of them).
+func (c *TargetController) removeRecords(ctx context.Context, target string, keep func(model.Backup) bool) error {
+	list, err := c.Records.ForTarget(ctx, target)
+	if err != nil {
+		return err
+	}
+	for _, b := range list {
+		if keep != nil && keep(b.Value) {
+			continue
+		}
+		if err := c.Records.Remove(ctx, b); err != nil {
+			return fmt.Errorf("remove local record of backup %s: %w", b.Name, err)
+		}
+	}
+	return nil
+}

@@ -205,3 +205,34 @@ func TestLockConflictsBetweenBackupAndDelete(t *testing.T) {
 		t.Fatalf("waiting delete: %+v %v", res, err)
 	}
 }
+
+func TestCancelStopsBackupAndRestore(t *testing.T) {
+	st := New(mem.New(), testOptions())
+	img := randomBytes(48, 24*mib)
+	ctx, cancel := context.WithCancel(context.Background())
+	_, err := st.Backup(ctx, BackupRequest{Name: "bi-x", Source: &BytesSource{Data: img}}, func(p Progress) {
+		if p.Percent >= 20 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled backup: %v", err)
+	}
+	if cfg, err := st.Inspect(context.Background(), "bi-x"); err != nil || !cfg.InProgress() {
+		t.Fatalf("a cancelled backup must leave only its placeholder: %+v %v", cfg, err)
+	}
+	backupBytes(t, st, "bi-x", img, nil, "lz4")
+	ctx, cancel = context.WithCancel(context.Background())
+	sink := &BytesSink{}
+	_, err = st.Restore(ctx, "bi-x", sink, RestoreOptions{}, func(p Progress) {
+		if p.Percent >= 20 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled restore: %v", err)
+	}
+	if _, synced := sink.Bytes(); synced {
+		t.Fatal("a cancelled restore synced its sink")
+	}
+}

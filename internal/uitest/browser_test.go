@@ -116,7 +116,7 @@ func eval[T any](b *browser, expr string) T {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
-	raw, err := chromedp.Run(ctx, chromedp.Evaluate[[]byte](expr))
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[[]byte](expr, chromedp.EvalAwaitPromise))
 	if err != nil {
 		b.t.Fatalf("evaluate %s: %v", expr, err)
 	}
@@ -127,13 +127,15 @@ func eval[T any](b *browser, expr string) T {
 	return v
 }
 
-// wait polls the JavaScript condition cond until it is truthy, failing
-// after timeout with what and the page's visible text.
+// wait polls the JavaScript condition cond until it is truthy (an
+// exception counts as false), failing after timeout with what and the
+// page's visible text.
 func (b *browser) wait(what, cond string, timeout time.Duration) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, timeout+5*time.Second)
 	defer cancel()
-	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](cond,
+	guarded := fmt.Sprintf(`(() => { try { return !!(%s); } catch { return false; } })()`, cond)
+	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](guarded,
 		chromedp.WithPollingTimeout(timeout), chromedp.WithPollingInterval(50*time.Millisecond)))
 	if err != nil {
 		b.shot("failed-" + slug(b.t.Name()))
@@ -217,6 +219,10 @@ func (b *browser) shot(name string) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
+	// Toasts come and go with timing; the page under them is the subject.
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.getElementById('toasts')?.replaceChildren()`)); err != nil {
+		b.t.Errorf("clear toasts before screenshot %s: %v", name, err)
+	}
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		b.t.Errorf("screenshot %s: %v", name, err)

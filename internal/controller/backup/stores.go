@@ -31,7 +31,7 @@ type Stores struct {
 	Secrets *store.Kind[model.Secret]
 	Metrics prometheus.Registerer
 
-	mu   sync.Mutex
+	mu     sync.Mutex
 	byName map[string]*openStore
 }
 

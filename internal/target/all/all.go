@@ -12,7 +12,10 @@ import (
 	"strings"
 
 	"github.com/plinth-storage/plinth/internal/target"
+	"github.com/plinth-storage/plinth/internal/target/azblob"
+	"github.com/plinth-storage/plinth/internal/target/cifs"
 	"github.com/plinth-storage/plinth/internal/target/file"
+	"github.com/plinth-storage/plinth/internal/target/nfs"
 	"github.com/plinth-storage/plinth/internal/target/s3"
 )
 
@@ -30,6 +33,37 @@ type driver struct {
 var drivers = map[string]driver{
 	file.Scheme: {open: file.Open, params: file.Params, validate: func(u *url.URL) error { _, err := file.RootFromURL(u); return err }},
 	s3.Scheme:   {open: s3.Open, params: s3.Params, validate: func(u *url.URL) error { _, _, _, err := s3.ParseURL(u); return err }},
+	"nfs":       {open: opener(nfs.New), params: []string{"nfsOptions", "port", "mountport"}, validate: needHostAndPath},
+	"cifs":      {open: opener(cifs.New), params: []string{"port", "cifsOptions"}, validate: needHostAndPath},
+	"azblob":    {open: opener(azblob.New), params: nil, validate: needHost},
+}
+
+// opener adapts a driver constructor returning its concrete type.
+func opener[T target.Target](newFn func(context.Context, *url.URL, map[string]string) (T, error)) target.Opener {
+	return func(ctx context.Context, u *url.URL, secret map[string]string) (target.Target, error) {
+		t, err := newFn(ctx, u, secret)
+		if err != nil {
+			return nil, err
+		}
+		return t, nil
+	}
+}
+
+func needHost(u *url.URL) error {
+	if u.Host == "" {
+		return fmt.Errorf("the URL names no server or container")
+	}
+	return nil
+}
+
+func needHostAndPath(u *url.URL) error {
+	if err := needHost(u); err != nil {
+		return err
+	}
+	if strings.Trim(u.Path, "/") == "" {
+		return fmt.Errorf("the URL names no export or share path")
+	}
+	return nil
 }
 
 // Schemes are the backup target URL schemes plinth accepts: Longhorn's

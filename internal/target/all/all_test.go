@@ -78,10 +78,12 @@ func TestOpenS3(t *testing.T) {
 	}
 }
 
-func TestOpenUnavailableScheme(t *testing.T) {
-	_, err := all.Open(context.Background(), "azblob://container@core.windows.net/path", nil)
-	if err == nil || !strings.Contains(err.Error(), "not available") {
-		t.Fatalf("Open(azblob) = %v, want a 'not available in this build' error", err)
+func TestOpenEverySchemeIsRegistered(t *testing.T) {
+	for _, u := range []string{"azblob://container@core.windows.net/path", "nfs://127.0.0.1:/export?port=1&mountport=1", "cifs://127.0.0.1/share/path?port=1"} {
+		_, err := all.Open(context.Background(), u, nil)
+		if err != nil && strings.Contains(err.Error(), "not available in this build") {
+			t.Errorf("Open(%s): %v: the driver is not registered", u, err)
+		}
 	}
 }
 

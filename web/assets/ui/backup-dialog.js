@@ -112,7 +112,6 @@ function showResults(ctx, target, results, skipped) {
   const closeBtn = ctx.el.querySelector('footer [data-close]');
   closeBtn.textContent = 'Close';
   closeBtn.insertAdjacentHTML('beforebegin', '<a class="btn" href="#/backups">View all backups</a>');
-  ctx.el.querySelector('footer a').addEventListener('click', () => ctx.close());
   closeBtn.focus();
   const ok = results.filter((r) => r.backupBackingImage).length;
   if (ok) toast(`Backing up ${ok} image${ok > 1 ? 's' : ''} to ${target}`, 'success');

@@ -21,7 +21,7 @@ function row(b, selected, focus) {
     <td class="state">${bbiStateCell(b)}</td>
     <td class="num">${bytes(b.size)}</td>
     <td class="url">${b.url ? html`<span class="mono trunc" title="${b.url}">${b.url}</span>
-      <button type="button" class="icon-btn" data-f="copy" aria-label="Copy URL of ${b.name}" title="Copy URL">⧉</button>` : '–'}</td>
+      <button type="button" class="btn btn-sm" data-f="copy" aria-label="Copy URL of ${b.name}">Copy</button>` : '–'}</td>
     <td>${timeCell(b.created)}</td>
     <td class="act"><button type="button" class="btn btn-sm" data-f="restore" ${b.state === 'Completed' ? '' : html`disabled title="Only a completed backup can be restored"`}>Restore…</button>
       <button type="button" class="icon-btn" data-f="menu" aria-haspopup="menu" aria-label="More actions for ${b.name}">⋯</button></td>

@@ -39,9 +39,14 @@ export function dialog({ title, body, submit = 'OK', danger = false, cancel = 'C
   };
   el.addEventListener('cancel', (e) => { if (locked) e.preventDefault(); });
   el.addEventListener('click', (e) => {
-    if (e.target.closest('[data-close]') && !locked) ctx.close();
+    if (locked) return;
+    // A link leads to another page: the dialog belongs to this one.
+    if (e.target.closest('[data-close], a[href^="#"]')) ctx.close();
   });
+  const onRoute = () => { if (!locked) ctx.close(); };
+  window.addEventListener('hashchange', onRoute);
   el.addEventListener('close', () => {
+    window.removeEventListener('hashchange', onRoute);
     el.remove();
     onClose?.();
     if (returnFocus && document.contains(returnFocus)) returnFocus.focus();

@@ -11,19 +11,18 @@ const BASE = '/v1/backupbackingimages';
 // and data engine, plus the secret of an encrypted backup.
 export function openRestoreDialog(b) {
   const encrypted = Boolean(b.secret || b.secretNamespace);
-  const taken = live.find('backingimages', b.backingImageName);
-  dialog({
+  const ctx = dialog({
     title: `Restore ${b.backingImageName}`, submit: 'Restore',
     body: html`<p>From backup <strong class="mono">${b.name}</strong> on target <strong>${b.backupTargetName}</strong>.</p>
       <label class="field">New backing image name
         <input name="name" required autocomplete="off" spellcheck="false" value="${b.backingImageName}"></label>
-      ${taken ? html`<p class="note">A backing image named ${b.backingImageName} exists; choose another name or delete it first.</p>` : ''}
+      <p class="note" data-taken hidden></p>
       <label class="field">Data engine
         <select name="engine"><option value="v1">v1 (files on filesystem disks)</option><option value="v2">v2 (volumes on block disks)</option></select></label>
       ${encrypted ? html`<div class="row2"><label class="field">Secret <input name="secret" value="${b.secret || ''}" required></label>
         <label class="field">Secret namespace <input name="secretNamespace" value="${b.secretNamespace || ''}"></label></div>` : ''}`,
-    onSubmit: async (ctx) => {
-      const el = ctx.form.elements;
+    onSubmit: async (c) => {
+      const el = c.form.elements;
       const body = { name: el.name.value.trim(), dataEngine: el.engine.value, secret: '', secretNamespace: '' };
       if (encrypted) {
         body.secret = el.secret.value.trim();
@@ -33,9 +32,18 @@ export function openRestoreDialog(b) {
       const name = (bi && bi.name) || body.name;
       toast(html`Restoring <a href="#/images/${encodeURIComponent(name)}">${name}</a> (${body.dataEngine}) from ${b.name}`, 'success');
       live.refresh('backingimages');
-      ctx.close();
+      c.close();
     },
   });
+  const input = ctx.form.elements.name;
+  const note = ctx.el.querySelector('[data-taken]');
+  const check = () => {
+    const n = input.value.trim();
+    note.hidden = !live.find('backingimages', n);
+    note.textContent = `A backing image named ${n} exists: choose another name, or delete it first.`;
+  };
+  input.addEventListener('input', check);
+  check();
 }
 
 // verify reads every block of backup b on its target and shows the report.

@@ -1,0 +1,68 @@
+package uitest
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestBulkBackupSkipsImageThatIsNotReady selects three images, one still
+// downloading, and backs them up to one target: two backups are created
+// and complete, the third is reported as skipped with its reason, and no
+// error is shown for the two that worked.
+func TestBulkBackupSkipsImageThatIsNotReady(t *testing.T) {
+	p := startPlinth(t)
+	src := startSources(t)
+	b := newBrowser(t, p.URL)
+	for i, name := range []string{"bulk-a", "bulk-b"} {
+		p.must(http.MethodPost, "/v1/backingimages", map[string]any{"name": name, "sourceType": "download",
+			"parameters": map[string]string{"url": src.image(uint64(10+i), 3<<20)}})
+	}
+	p.must(http.MethodPost, "/v1/backingimages", map[string]any{"name": "bulk-c", "sourceType": "download",
+		"parameters": map[string]string{"url": src.URL + "/stall"}})
+	p.waitImageReady("bulk-a", 30*time.Second)
+	p.waitImageReady("bulk-b", 30*time.Second)
+
+	b.open("#/images")
+	waitRowText(b, "bulk-b", "Ready", 10*time.Second)
+	b.click("main [data-all]")
+	b.wait("three selected", `document.querySelector('[data-bulk=backup]').textContent === 'Backup (3)'`, 5*time.Second)
+	b.click("main [data-bulk=backup]")
+	b.wait("backup dialog", `document.querySelector('dialog ul.names') !== null`, 5*time.Second)
+	body := strings.ToLower(b.text("dialog .dlg-body")) // headings are upper-cased by CSS
+	if !strings.Contains(body, "will be backed up (2)") || !strings.Contains(body, "skipped (1)") ||
+		!strings.Contains(body, "bulk-c — not ready: no ready copy") {
+		t.Fatalf("bulk backup dialog does not list 2 to back up and bulk-c skipped as not ready:\n%s", body)
+	}
+	b.shot("bulk-backup-dialog")
+	res := backupViaDialog(b, "default")
+	var created, skipped []string
+	for _, r := range res {
+		switch {
+		case r.OK:
+			created = append(created, r.Image)
+			waitResultCompleted(b, r.Backup)
+		case r.Skipped:
+			skipped = append(skipped, r.Image)
+			if !strings.Contains(r.Text, "not ready: no ready copy") {
+				t.Errorf("skipped %s shows %q, want the reason", r.Image, r.Text)
+			}
+		default:
+			t.Errorf("bulk backup of %s failed: %s", r.Image, r.Text)
+		}
+	}
+	slices.Sort(created)
+	if !slices.Equal(created, []string{"bulk-a", "bulk-b"}) || !slices.Equal(skipped, []string{"bulk-c"}) {
+		t.Fatalf("bulk backup: created %v skipped %v, want [bulk-a bulk-b] and [bulk-c]", created, skipped)
+	}
+	if n := eval[int](b, `document.querySelectorAll('#toasts .toast-error').length`); n != 0 {
+		t.Fatalf("bulk backup showed %d error toasts: %s", n, b.text("#toasts"))
+	}
+	b.shot("bulk-backup-done")
+	m := p.must(http.MethodGet, "/v1/backupbackingimages?backupTargetName=default", nil)
+	if data, _ := m["data"].([]any); len(data) != 2 {
+		t.Fatalf("backups on default after the bulk backup: %d, want 2: %v", len(data), m)
+	}
+}

@@ -1,0 +1,67 @@
+package uitest
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/plinth-storage/plinth/internal/testenv"
+)
+
+func startS3(t *testing.T) *testenv.S3Server   { return testenv.VersityGW(t) }
+func startNFS(t *testing.T) *testenv.NFSServer { return testenv.Ganesha(t) }
+
+// openRestore opens the Restore dialog of backup on the Backups page.
+func openRestore(b *browser, backup string) {
+	b.t.Helper()
+	b.open("#/backups")
+	waitRowText(b, backup, "Completed", 30*time.Second)
+	b.click(fmt.Sprintf(`main tr[data-key=%q] [data-f=restore]`, backup))
+	b.wait("restore dialog", `document.querySelector('dialog [name=engine]') !== null`, 5*time.Second)
+}
+
+// restoreFlow restores img from the S3 backup as v1 under its own name,
+// and from the NFS backup as v2 under another name; both must end ready
+// with the original checksum.
+func restoreFlow(t *testing.T, p *plinth, b *browser, s3Backup, nfsBackup, img, checksum string) {
+	t.Helper()
+	openRestore(b, s3Backup)
+	if got := eval[string](b, `document.querySelector('dialog [name=name]').value`); got != img {
+		t.Fatalf("restore dialog proposes name %q, want the original %q", got, img)
+	}
+	b.shot("restore-dialog")
+	b.choose("dialog [name=engine]", "v1")
+	b.click("dialog [data-submit]")
+	b.wait("restore dialog closed", `!document.querySelector('dialog')`, 15*time.Second)
+	bi := p.waitImageReady(img, 90*time.Second)
+	if bi["currentChecksum"] != checksum || bi["dataEngine"] != "v1" {
+		t.Fatalf("restored %s: engine %v checksum %v, want v1 with %s", img, bi["dataEngine"], bi["currentChecksum"], checksum)
+	}
+	b.shot("backups-list")
+
+	other := img + "-v2"
+	openRestore(b, nfsBackup)
+	b.fill("dialog [name=name]", other)
+	b.choose("dialog [name=engine]", "v2")
+	b.click("dialog [data-submit]")
+	b.wait("restore submitted", `!document.querySelector('dialog') || !document.querySelector('dialog .dlg-error').hidden`, 15*time.Second)
+	if shown := b.text("dialog .dlg-error"); shown != "" {
+		// The server refused: the dialog must show exactly its message.
+		code, reply := p.call(http.MethodPost, "/v1/backupbackingimages/"+nfsBackup+"?action=backupBackingImageRestore",
+			map[string]string{"name": other, "dataEngine": "v2"})
+		if code < 400 || reply["message"] != shown {
+			t.Fatalf("v2 restore: the UI shows %q, the API answers %d %v", shown, code, reply)
+		}
+		b.shot("restore-v2-refused")
+		t.Logf("v2 restore is refused by the server (%d): %s", code, shown)
+		return
+	}
+	bi = p.waitImageReady(other, 90*time.Second)
+	if bi["currentChecksum"] != checksum || bi["dataEngine"] != "v2" {
+		t.Fatalf("restored %s: engine %v checksum %v, want v2 with %s", other, bi["dataEngine"], bi["currentChecksum"], checksum)
+	}
+	b.open("#/images")
+	waitRowText(b, other, "Ready", 10*time.Second)
+	b.shot("images-restored")
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/settings"
 	"github.com/plinth-storage/plinth/internal/store"
+	"github.com/plinth-storage/plinth/web"
 )
 
 // Run starts the daemon and blocks until ctx is done or it fails. It prints
@@ -107,6 +108,7 @@ func assemble(ctx context.Context, opts Options, backend *store.Backend, log *sl
 		NodeCtl: d.nodeCtl, Disks: d.disks, NodeID: opts.NodeID, AllowPrivate: opts.InsecureAllowPrivateSources,
 		Log: log, Registry: reg, Token: opts.Token, Hub: d.hub,
 		Targets: d.backups.targets, Secrets: d.backups.secrets, Backups: d.backups.apiDeps(),
+		Extra: web.Register,
 	})
 	if err != nil {
 		return nil, err

@@ -1,11 +1,15 @@
 package uitest
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // TestBulkBackupSkipsImageThatIsNotReady selects three images, one still
@@ -46,6 +50,9 @@ func TestBulkBackupSkipsImageThatIsNotReady(t *testing.T) {
 			waitResultCompleted(b, r.Backup)
 		case r.Skipped:
 			skipped = append(skipped, r.Image)
+			if !r.Visible {
+				t.Errorf("skipped %s is not visible in the dialog", r.Image)
+			}
 			if !strings.Contains(r.Text, "not ready: no ready copy") {
 				t.Errorf("skipped %s shows %q, want the reason", r.Image, r.Text)
 			}
@@ -65,4 +72,26 @@ func TestBulkBackupSkipsImageThatIsNotReady(t *testing.T) {
 	if data, _ := m["data"].([]any); len(data) != 2 {
 		t.Fatalf("backups on default after the bulk backup: %d, want 2: %v", len(data), m)
 	}
+	b.click("dialog footer [data-close]")
+	checkKeyboard(b, "bulk-a")
+}
+
+// checkKeyboard drives a row menu and the Backup dialog with the keyboard
+// only: Enter opens, arrows move, Escape closes and gives focus back.
+func checkKeyboard(b *browser, row string) {
+	b.t.Helper()
+	menuBtn := fmt.Sprintf(`main tr[data-key=%q] [data-f=menu]`, row)
+	focused := func(what, js string) { b.wait(what, js, 5*time.Second) }
+	b.do("focus the row menu button", chromedp.Focus(chromedp.CSS(menuBtn)), chromedp.KeyEvent("\r"))
+	focused("menu opened on its first item", `document.activeElement?.textContent === 'Back Up…'`)
+	b.do("arrow down", chromedp.KeyEvent(kb.ArrowDown))
+	focused("second item focused", `document.activeElement?.textContent === 'Download'`)
+	b.do("escape", chromedp.KeyEvent(kb.Escape))
+	focused("menu closed, focus back on its button", fmt.Sprintf(`!document.querySelector('.menu') && document.activeElement === document.querySelector(%q)`, menuBtn))
+	b.do("open Back Up with Enter", chromedp.KeyEvent("\r"))
+	focused("menu open", `document.activeElement?.textContent === 'Back Up…'`)
+	b.do("choose Back Up", chromedp.KeyEvent("\r"))
+	focused("backup dialog open with the target picker focused", `document.activeElement === document.querySelector('dialog select[name=target]')`)
+	b.do("escape the dialog", chromedp.KeyEvent(kb.Escape))
+	focused("dialog closed, focus back on the row", `!document.querySelector('dialog')`)
 }

@@ -38,7 +38,10 @@ func restoreFlow(t *testing.T, p *plinth, b *browser, s3Backup, nfsBackup, img, 
 	if bi["currentChecksum"] != checksum || bi["dataEngine"] != "v1" {
 		t.Fatalf("restored %s: engine %v checksum %v, want v1 with %s", img, bi["dataEngine"], bi["currentChecksum"], checksum)
 	}
-	b.shot("backups-list")
+	b.open("#/images")
+	waitRowText(b, img, "Ready", 10*time.Second)
+	b.shot("images-restored")
+	verifyBackup(t, b, s3Backup)
 
 	other := img + "-v2"
 	openRestore(b, nfsBackup)
@@ -63,5 +66,22 @@ func restoreFlow(t *testing.T, p *plinth, b *browser, s3Backup, nfsBackup, img, 
 	}
 	b.open("#/images")
 	waitRowText(b, other, "Ready", 10*time.Second)
-	b.shot("images-restored")
+	b.shot("images-restored-v2")
+}
+
+// verifyBackup runs Verify from the backup's row menu and expects the
+// report to say the backup is intact.
+func verifyBackup(t *testing.T, b *browser, backup string) {
+	t.Helper()
+	b.open("#/backups")
+	waitRowText(b, backup, "Completed", 10*time.Second)
+	b.shot("backups-list")
+	b.click(fmt.Sprintf(`main tr[data-key=%q] [data-f=menu]`, backup))
+	b.clickText(".menu", "Verify")
+	b.wait("verify report", `document.querySelector('dialog .verdict') !== null`, 60*time.Second)
+	if v := b.text("dialog .verdict"); v != "✓ The backup is intact." {
+		t.Fatalf("verify %s: the report says %q\n%s", backup, v, b.text("dialog"))
+	}
+	b.shot("verify-report")
+	b.click("dialog footer [data-close]")
 }

@@ -36,12 +36,16 @@ export function bytes(n) {
   return `${i === 0 ? n : n.toFixed(n < 10 ? 2 : 1)} ${units[i]}`;
 }
 
+// dateFmt is built once: toLocaleString with options builds a new
+// formatter on every call, which dominates rendering 1,000 rows.
+const dateFmt = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+
 // when formats an RFC 3339 time as a short local date and time.
 export function when(t) {
   if (!t) return '–';
   const d = new Date(t);
   if (Number.isNaN(d.getTime())) return t;
-  return d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+  return dateFmt.format(d);
 }
 
 // timeCell renders a time with its full ISO form as a tooltip.

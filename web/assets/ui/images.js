@@ -65,24 +65,40 @@ export function mount(root) {
     else if (images.length === 0) rows = emptyRow(COLS, html`No backing image name contains “${filter}”.`);
     else rows = images.map((b) => row(b, selected.has(b.name))).join('');
     setRows(tbody, rows);
+    syncToolbar(images);
+  };
+
+  // syncToolbar updates the select-all box and the bulk buttons.
+  const syncToolbar = (images) => {
     all.checked = images.length > 0 && images.every((b) => selected.has(b.name));
     all.indeterminate = !all.checked && images.some((b) => selected.has(b.name));
-    root.querySelector('[data-bulk=backup]').disabled = selected.size === 0;
-    root.querySelector('[data-bulk=delete]').disabled = selected.size === 0;
     const n = selected.size;
-    root.querySelector('[data-bulk=backup]').textContent = n ? `Backup (${n})` : 'Backup';
-    root.querySelector('[data-bulk=delete]').textContent = n ? `Delete (${n})` : 'Delete';
+    for (const [k, label] of [['backup', 'Backup'], ['delete', 'Delete']]) {
+      const btn = root.querySelector(`[data-bulk=${k}]`);
+      btn.disabled = n === 0;
+      btn.textContent = n ? `${label} (${n})` : label;
+    }
+  };
+
+  // syncSelection shows a selection change without rebuilding the rows.
+  const syncSelection = () => {
+    for (const tr of tbody.querySelectorAll('tr[data-key]')) {
+      const on = selected.has(tr.dataset.key);
+      tr.classList.toggle('sel', on);
+      tr.querySelector('[data-f=check]').checked = on;
+    }
+    syncToolbar(shown());
   };
 
   root.addEventListener('change', (e) => {
     const t = e.target;
     if (t === all) {
       shown().forEach((b) => (all.checked ? selected.add(b.name) : selected.delete(b.name)));
-      render();
+      syncSelection();
     } else if (t.dataset.f === 'check') {
       const name = t.closest('tr').dataset.key;
       if (t.checked) selected.add(name); else selected.delete(name);
-      render();
+      syncSelection();
     }
   });
   root.addEventListener('click', (e) => {

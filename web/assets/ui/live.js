@@ -14,7 +14,7 @@ const urls = {
 };
 
 // DEBOUNCE_MS bounds how often one collection is refetched.
-const DEBOUNCE_MS = 200;
+const DEBOUNCE_MS = 300;
 
 const data = {};    // kind -> array of resources, once loaded
 const errors = {};  // kind -> the server's message when the last load failed
@@ -83,12 +83,14 @@ export function refreshAll() {
 
 // connect opens the event stream and reports its state through status
 // ('live' | 'reconnecting'). EventSource reconnects by itself; every
-// (re)open reloads everything, since events may have been missed.
+// reopen reloads everything, since events may have been missed meanwhile.
 export function connect(status) {
   const es = new EventSource('/v1/events');
+  let opened = false;
   es.addEventListener('open', () => {
     status('live');
-    refreshAll();
+    if (opened) refreshAll();
+    opened = true;
   });
   es.addEventListener('error', () => status('reconnecting'));
   es.addEventListener('change', (e) => {

@@ -69,7 +69,7 @@ export function sourceText(bi) {
     case 'download': {
       try { return `download from ${new URL(p.url).host}`; } catch { return 'download'; }
     }
-    case 'restore': return p['backup-url'] || p.backupName ? 'restore from backup' : 'restore';
+    case 'restore': return 'restore from backup';
     default: return bi.sourceType || '–';
   }
 }

@@ -9,7 +9,7 @@ import { openSecretDialog, openTargetDialog } from './target-dialog.js';
 
 function targetRow(t) {
   return html`<tr data-key="${t.name}">
-    <td class="name">${t.name}${t.name === 'default' ? html` <span class="tag">default</span>` : ''}</td>
+    <td class="name">${t.name}</td>
     <td class="mono wrap">${t.backupTargetURL || html`<span class="muted">not set</span>`}</td>
     <td>${t.credentialSecret || html`<span class="muted">none</span>`}</td>
     <td>${t.pollInterval || '–'}</td>

@@ -47,7 +47,9 @@ func backupViaDialog(b *browser, target string) []result {
 	b.wait("backup results", `document.querySelector('dialog ul.results') !== null`, 30*time.Second)
 	return eval[[]result](b, `[...document.querySelectorAll('dialog li.result')].map((li) => ({
 		image: li.dataset.image || '', backup: li.dataset.backup || '', ok: li.classList.contains('ok'),
-		skipped: li.classList.contains('skip'), text: li.innerText }))`)
+		skipped: li.classList.contains('skip'), text: li.innerText,
+		visible: (() => { const r = li.getBoundingClientRect(), d = li.closest('dialog').getBoundingClientRect();
+			return r.width > 0 && r.left >= d.left && r.right <= d.right; })() }))`)
 }
 
 type result struct {
@@ -56,6 +58,7 @@ type result struct {
 	OK      bool   `json:"ok"`
 	Skipped bool   `json:"skipped"`
 	Text    string `json:"text"`
+	Visible bool   `json:"visible"` // inside the dialog's box
 }
 
 // waitResultCompleted waits until the dialog's live result for backup

@@ -1,0 +1,95 @@
+package v2
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/plinth-storage/plinth/internal/engine/v2/volstore"
+)
+
+// attachLoop attaches a sparse file of size bytes to a free loop device and
+// detaches it in cleanup.
+func attachLoop(t *testing.T, size int64) string {
+	t.Helper()
+	img := filepath.Join(t.TempDir(), "loop.img")
+	if err := os.WriteFile(img, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(img, size); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("losetup", "--find", "--show", img).CombinedOutput()
+	if err != nil {
+		t.Fatalf("losetup --find --show %s failed (%v: %s): block disk tests need loop devices; run them as root "+
+			"with util-linux installed (apt-get install util-linux) on a kernel with the loop driver",
+			img, err, strings.TrimSpace(string(out)))
+	}
+	dev := strings.TrimSpace(string(out))
+	t.Cleanup(func() {
+		if out, err := exec.Command("losetup", "--detach", dev).CombinedOutput(); err != nil {
+			t.Errorf("losetup --detach %s: %v: %s", dev, err, out)
+		}
+	})
+	return dev
+}
+
+// TestLoopDevice: a block disk on a real block device is formatted on first
+// use, holds an imported copy across close and reopen, and is exclusive
+// while open.
+func TestLoopDevice(t *testing.T) {
+	dev := attachLoop(t, 96<<20)
+	d := mustOpenDisk(t, dev, 0)
+	max, _ := d.Capacity()
+	if max <= 0 || max > 96<<20 || max%cs != 0 {
+		t.Fatalf("capacity of %s: %d", dev, max)
+	}
+	_, err := OpenDisk(dev, 0)
+	expectErr(t, err, volstore.ErrInUse, "second OpenDisk of the device")
+	id := CopyID{Name: "on-loop", UUID: "u"}
+	content := importRandom(t, d, id, 9, 24<<20, 7<<20)
+	uuid := d.UUID()
+	checkClean(t, d)
+
+	d = mustOpenDisk(t, dev, 0)
+	if d.UUID() != uuid || d.Path() != dev {
+		t.Fatalf("reopened disk %s %s, want %s %s", d.Path(), d.UUID(), dev, uuid)
+	}
+	expectContent(t, d, id, content)
+	if _, err := d.Verify(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestOpenDiskRefuses: a disk holding other data is not formatted, and a
+// damaged store is refused with the check's report.
+func TestOpenDiskRefuses(t *testing.T) {
+	other := filepath.Join(t.TempDir(), "other.img")
+	if err := os.WriteFile(other, []byte(strings.Repeat("not a store ", 1000)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := OpenDisk(other, 0); err == nil {
+		d.Close()
+		t.Fatal("OpenDisk formatted a file holding other data")
+	}
+
+	d, path := testDisk(t, 64<<20)
+	r := checkClean(t, d)
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range r.Copies { // tear both metadata copies
+		if _, err := f.WriteAt([]byte("torn"), c.Offset+30); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.Close()
+	_, err = OpenDisk(path, 0)
+	expectErr(t, err, volstore.ErrDamaged, "OpenDisk of a damaged store")
+	if !strings.Contains(err.Error(), "plinth disk check") {
+		t.Fatalf("the error does not say how to see the report: %v", err)
+	}
+}

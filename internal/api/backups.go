@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"time"
@@ -19,17 +20,29 @@ const schemaBackup = "backupBackingImage"
 type BackupDeps struct {
 	Service *backup.Service
 	Records *store.Kind[model.Backup]
-	// Check asks the target controller to check a target now.
+	// Check asks the target controller to check a target soon.
 	Check func(target string)
+	// CheckNow checks (and syncs, if due) a target before returning, so a
+	// create, update or sync reply shows the target's real availability.
+	CheckNow func(ctx context.Context, target string)
 	// Enqueue asks the backup controller to reconcile a backup now.
 	Enqueue func(name string)
 }
 
-// CheckTarget asks for target to be checked (and synced if due) now.
+// CheckTarget asks for target to be checked (and synced if due) soon.
 func (b *BackupDeps) CheckTarget(target string) {
 	if b.Check != nil {
 		b.Check(target)
 	}
+}
+
+// checkTargetNow checks target inline when possible, else soon.
+func (b *BackupDeps) checkTargetNow(ctx context.Context, target string) {
+	if b.CheckNow != nil {
+		b.CheckNow(ctx, target)
+		return
+	}
+	b.CheckTarget(target)
 }
 
 func toBackup(b model.Backup) apitypes.BackupBackingImage {

@@ -36,8 +36,11 @@ func (s *Server) listBackupTargets(w http.ResponseWriter, r *http.Request) {
 	s.schemas.WriteCollection(w, r, schemaBackupTarget, out)
 }
 
-func (s *Server) getBackupTarget(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("name")
+func (s *Server) serveBackupTarget(w http.ResponseWriter, r *http.Request) {
+	s.getBackupTarget(w, r, r.PathValue("name"))
+}
+
+func (s *Server) getBackupTarget(w http.ResponseWriter, r *http.Request, name string) {
 	v, err := s.d.Targets.Get(r.Context(), name)
 	if errors.Is(err, store.ErrNotFound) {
 		err = apierr.NotFound("backup target %s not found", name)
@@ -127,8 +130,13 @@ func (s *Server) createBackupTarget(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, r, err)
 		return
 	}
-	s.d.Backups.CheckTarget(bt.Name)
-	s.writeBackupTarget(w, r, bt)
+	s.replyChecked(w, r, bt.Name)
+}
+
+// replyChecked checks the target inline and answers with its fresh state.
+func (s *Server) replyChecked(w http.ResponseWriter, r *http.Request, name string) {
+	s.d.Backups.checkTargetNow(r.Context(), name)
+	s.getBackupTarget(w, r, name)
 }
 
 func (s *Server) deleteBackupTarget(w http.ResponseWriter, r *http.Request) {
@@ -167,7 +175,7 @@ func (s *Server) backupTargetAction(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) syncTarget(w http.ResponseWriter, r *http.Request, name string) {
 	now := time.Now().UTC()
-	bt, err := s.d.Targets.Mutate(r.Context(), name, func(bt *model.BackupTarget) error {
+	_, err := s.d.Targets.Mutate(r.Context(), name, func(bt *model.BackupTarget) error {
 		bt.SyncRequestedAt = now
 		return nil
 	})
@@ -178,8 +186,7 @@ func (s *Server) syncTarget(w http.ResponseWriter, r *http.Request, name string)
 		writeErr(w, r, err)
 		return
 	}
-	s.d.Backups.CheckTarget(name)
-	s.writeBackupTarget(w, r, bt)
+	s.replyChecked(w, r, name)
 }
 
 // updateTarget replaces URL, secret and poll interval. The path names the
@@ -200,7 +207,7 @@ func (s *Server) updateTarget(w http.ResponseWriter, r *http.Request, name strin
 		return
 	}
 	now := time.Now().UTC()
-	bt, err := s.d.Targets.Mutate(r.Context(), name, func(bt *model.BackupTarget) error {
+	_, err = s.d.Targets.Mutate(r.Context(), name, func(bt *model.BackupTarget) error {
 		bt.URL, bt.CredentialSecret, bt.PollSeconds = strings.TrimSpace(in.BackupTargetURL), in.CredentialSecret, poll
 		bt.SyncRequestedAt = now
 		return nil
@@ -212,6 +219,5 @@ func (s *Server) updateTarget(w http.ResponseWriter, r *http.Request, name strin
 		writeErr(w, r, err)
 		return
 	}
-	s.d.Backups.CheckTarget(name)
-	s.writeBackupTarget(w, r, bt)
+	s.replyChecked(w, r, name)
 }

@@ -102,7 +102,9 @@ func orphanBlocks(t *testing.T, root string) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var cfg struct{ Blocks []struct{ BlockChecksum string } }
+		var cfg struct {
+			Blocks []struct{ BlockChecksum string }
+		}
 		if err := json.Unmarshal(data, &cfg); err != nil {
 			t.Fatalf("parse %s: %v", c, err)
 		}

@@ -23,6 +23,7 @@ type backupPlane struct {
 	secrets   *store.Kind[model.Secret]
 	records   *backup.Records
 	targetRun *runner.Runner
+	targetCtl *backup.TargetController
 	backupRun *runner.Runner
 	service   *backup.Service
 	restorer  *backup.Restorer
@@ -38,6 +39,7 @@ func (d *daemon) assembleBackups(reg prometheus.Registerer) *backupPlane {
 	stores := &backup.Stores{Targets: p.targets, Secrets: p.secrets, Metrics: reg}
 	tc := &backup.TargetController{Targets: p.targets, Records: p.records, Stores: stores, Log: d.log}
 	p.targetRun = runner.New("backuptarget", tc, d.log)
+	p.targetCtl = tc
 	bc := &backup.Controller{Records: p.records, BIs: d.bis, Stores: stores, Settings: d.settings,
 		Disks: d.disks, Metrics: backup.NewMetrics(reg, p.records.Backups), Log: d.log}
 	p.backupRun = runner.New("backup", bc, d.log)
@@ -49,7 +51,13 @@ func (d *daemon) assembleBackups(reg prometheus.Registerer) *backupPlane {
 }
 
 func (p *backupPlane) apiDeps() *api.BackupDeps {
-	return &api.BackupDeps{Service: p.service, Records: p.records.Backups, Check: p.targetRun.Enqueue, Enqueue: p.backupRun.Enqueue}
+	return &api.BackupDeps{Service: p.service, Records: p.records.Backups, Check: p.targetRun.Enqueue, Enqueue: p.backupRun.Enqueue,
+		CheckNow: func(ctx context.Context, name string) {
+			// Inline check for the API's reply; the runner's own pass
+			// follows, and both are idempotent CAS writers.
+			_, _ = p.targetCtl.Reconcile(ctx, name)
+			p.targetRun.Enqueue(name)
+		}}
 }
 
 // ensureDefaultTarget creates the `default` target at first start, with a

@@ -29,6 +29,9 @@ type Options struct {
 	KnownBlocksMaxAge time.Duration
 	// Now is the clock for cfg timestamps; nil means time.Now.
 	Now func() time.Time
+	// Journal, if set, records the lock files this Store writes (see
+	// lock.Journal), so a restart after a crash can remove them.
+	Journal lock.Journal
 }
 
 // Store performs backup-store operations on one target.
@@ -48,10 +51,14 @@ func New(tgt target.Target, opts Options) *Store {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	locker := lock.New(tgt, format.LockDir, opts.Lock)
+	if opts.Journal != nil {
+		locker.SetJournal(opts.Journal)
+	}
 	return &Store{
 		tgt:    tgt,
 		opts:   opts,
-		locker: lock.New(tgt, format.LockDir, opts.Lock),
+		locker: locker,
 		known:  &KnownBlocks{},
 	}
 }

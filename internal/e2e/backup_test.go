@@ -190,5 +190,48 @@ func TestKillDuringBackupConverges(t *testing.T) {
 	d.waitBackup(name, "Completed", 3*time.Minute)
 	d.deleteImage("kb")
 	d.restoreAndCheck(name, "kb", "v1", sum)
-	fmt.Println("backup survived SIGKILL and restored with the right checksum")
+
+	// Deleting the only backup garbage-collects every block, including any
+	// the interrupted attempt uploaded.
+	d.mustCall(200, "DELETE", "/v1/backupbackingimages/"+name, "")
+	d.waitGone("/v1/backupbackingimages/"+name, time.Minute)
+	root := filepath.Join(d.dataDir, "backupstore")
+	if orphans := orphanBlocks(t, root); len(orphans) != 0 {
+		t.Fatalf("%d orphan blocks after GC", len(orphans))
+	}
+	if n := countBlocks(t, root); n != 0 {
+		t.Fatalf("%d blocks left with no backup on the target", n)
+	}
+}
+
+func TestCorruptBlockFailsRestoreAndVerify(t *testing.T) {
+	d := startDaemon(t, "")
+	img := filepath.Join(t.TempDir(), "c.raw")
+	writeImage(t, img, 6<<20, 6<<20, 61)
+	d.createDownload("cb", serveFile(t, img).URL)
+	name := d.backupOf("cb", `{}`)["name"].(string)
+	d.waitBackup(name, "Completed", time.Minute)
+	var victim string
+	filepath.Walk(filepath.Join(d.dataDir, "backupstore"), func(p string, info os.FileInfo, err error) error {
+		if err == nil && strings.HasSuffix(p, ".blk") && victim == "" {
+			victim = p
+		}
+		return nil
+	})
+	data, _ := os.ReadFile(victim)
+	data[len(data)/2] ^= 0xff
+	os.WriteFile(victim, data, 0o644)
+	id := strings.TrimSuffix(filepath.Base(victim), ".blk")
+
+	rep := d.mustCall(200, "POST", "/v1/backupbackingimages/"+name+"?action=backupBackingImageVerify", "")
+	bad, _ := rep["badBlocks"].([]any)
+	if rep["ok"] != false || len(bad) != 1 || !strings.Contains(fmt.Sprint(bad[0]), id) {
+		t.Fatalf("verify report %v: want one bad block naming %s", rep, id)
+	}
+	d.deleteImage("cb")
+	d.mustCall(200, "POST", "/v1/backupbackingimages/"+name+"?action=backupBackingImageRestore", `{}`)
+	bi := d.waitImage("cb", time.Minute, anyCopy("failed"))
+	if msg := copies(bi)[0]["message"].(string); !strings.Contains(msg, id) {
+		t.Fatalf("restore failure must name the block %s: %q", id, msg)
+	}
 }

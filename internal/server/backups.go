@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,14 +30,18 @@ type backupPlane struct {
 	restorer  *backup.Restorer
 }
 
-func (d *daemon) assembleBackups(reg prometheus.Registerer) *backupPlane {
+func (d *daemon) assembleBackups(reg prometheus.Registerer) (*backupPlane, error) {
 	cli := d.backend.Client
 	p := &backupPlane{
 		targets: store.NewKind[model.BackupTarget](cli, model.KindBackupTargets),
 		secrets: store.NewKind[model.Secret](cli, model.KindSecrets),
 	}
 	p.records = &backup.Records{Backups: store.NewKind[model.Backup](cli, model.KindBackups), Etcd: cli}
-	stores := &backup.Stores{Targets: p.targets, Secrets: p.secrets, Metrics: reg}
+	journal, err := backup.OpenLockJournal(filepath.Join(d.opts.DataDir, "lock-journal.json"))
+	if err != nil {
+		return nil, err
+	}
+	stores := &backup.Stores{Targets: p.targets, Secrets: p.secrets, Metrics: reg, Journal: journal}
 	tc := &backup.TargetController{Targets: p.targets, Records: p.records, Stores: stores, Log: d.log}
 	p.targetRun = runner.New("backuptarget", tc, d.log)
 	p.targetCtl = tc
@@ -47,7 +52,7 @@ func (d *daemon) assembleBackups(reg prometheus.Registerer) *backupPlane {
 	p.service = &backup.Service{Records: p.records, BIs: d.bis, Targets: p.targets, Stores: stores,
 		Enqueue: p.backupRun.Enqueue, CheckNow: p.targetRun.Enqueue, ValidName: api.CheckBackupName}
 	p.restorer = &backup.Restorer{Stores: stores, Settings: d.settings}
-	return p
+	return p, nil
 }
 
 func (p *backupPlane) apiDeps() *api.BackupDeps {

@@ -92,7 +92,10 @@ func assemble(ctx context.Context, opts Options, backend *store.Backend, log *sl
 		AllowPrivate: opts.InsecureAllowPrivateSources, Log: log,
 		Metrics: backingimage.NewMetrics(reg, d.bis),
 	}
-	d.backups = d.assembleBackups(reg)
+	var err error
+	if d.backups, err = d.assembleBackups(reg); err != nil {
+		return nil, err
+	}
 	d.biCtl.Restorer = d.backups.restorer
 	d.biRun = runner.New("backingimage", d.biCtl, log)
 	d.biCtl.Enqueue = d.biRun.Enqueue

@@ -14,9 +14,36 @@ import (
 
 // Locker takes locks in one lock directory of one target.
 type Locker struct {
-	tgt target.Target
-	dir string
-	cfg Config
+	tgt     target.Target
+	dir     string
+	cfg     Config
+	journal Journal
+}
+
+// Journal records the lock files this process writes, so that after a
+// crash the next start can remove them at once instead of leaving the
+// store locked until they expire. Add is called before a lock file is
+// written, Remove after it was deleted. Both must be cheap and safe for
+// concurrent use.
+type Journal interface {
+	Add(key string)
+	Remove(key string)
+}
+
+// SetJournal makes the Locker record its lock files in j. Call it before
+// the first lock is taken.
+func (l *Locker) SetJournal(j Journal) { l.journal = j }
+
+func (l *Locker) journalAdd(key string) {
+	if l.journal != nil {
+		l.journal.Add(key)
+	}
+}
+
+func (l *Locker) journalRemove(key string) {
+	if l.journal != nil {
+		l.journal.Remove(key)
+	}
 }
 
 // New returns a Locker for dir (format.LockDir for backing images).
@@ -31,6 +58,7 @@ func New(tgt target.Target, dir string, cfg Config) *Locker {
 func (l *Locker) TryAcquire(ctx context.Context, t Type) (*Held, error) {
 	name := newName()
 	key := target.JoinKey(l.dir, name+".lck")
+	l.journalAdd(key)
 	if err := l.tgt.Put(ctx, key, encodeBody(name, t, false)); err != nil {
 		return nil, fmt.Errorf("write lock file %s: %w", key, err)
 	}
@@ -38,7 +66,9 @@ func (l *Locker) TryAcquire(ctx context.Context, t Type) (*Held, error) {
 		// Best effort: an orphan expires after Expiry anyway.
 		cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
-		_ = l.tgt.Delete(cleanup, key)
+		if l.tgt.Delete(cleanup, key) == nil {
+			l.journalRemove(key)
+		}
 		return nil, err
 	}
 	if err := sleep(ctx, l.cfg.CheckWait); err != nil {

@@ -61,5 +61,6 @@ func (h *Held) release(ctx context.Context) error {
 	if err := h.l.tgt.Delete(ctx, h.key); err != nil {
 		return fmt.Errorf("remove lock file %s (it expires by itself): %w", h.key, err)
 	}
+	h.l.journalRemove(h.key)
 	return nil
 }

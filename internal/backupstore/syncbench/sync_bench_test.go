@@ -55,7 +55,7 @@ func benchN(b *testing.B) int {
 func BenchmarkSync(b *testing.B) {
 	n := benchN(b)
 	b.Run("file", func(b *testing.B) { benchSync(b, fileRig(b), n) })
-	b.Run("s3", func(b *testing.B) { benchSync(b, s3Rig(b, false), n) })
+	b.Run("s3", func(b *testing.B) { benchSync(b, s3Rig(b, true), n) })
 }
 
 func benchSync(b *testing.B, r *rig, n int) {

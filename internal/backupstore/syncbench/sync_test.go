@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,10 +28,15 @@ const testChanged = 100
 // block pool, the locks or the rest of the bucket).
 func TestSyncRequestCounts(t *testing.T) {
 	t.Run("file", func(t *testing.T) { checkSyncCounts(t, fileRig(t)) })
-	t.Run("s3", func(t *testing.T) { checkSyncCounts(t, s3Rig(t, true)) })
+	t.Run("s3", func(t *testing.T) {
+		r := checkSyncCounts(t, s3Rig(t, true))
+		checkAvailability(context.Background(), t, r)
+	})
 }
 
-func checkSyncCounts(t *testing.T, r *rig) {
+// checkSyncCounts populates r and checks four syncs: the first, a repeat,
+// one after changes and additions, one after deletions. It returns r.
+func checkSyncCounts(t *testing.T, r *rig) *rig {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if err := Populate(ctx, r.raw, testN, populateConc); err != nil {
@@ -76,6 +82,7 @@ func checkSyncCounts(t *testing.T, r *rig) {
 	if !slices.Equal(deleted.listing.Gone, names(gone)) {
 		t.Fatalf("sync after deletes reported gone %v, want %v", deleted.listing.Gone, names(gone))
 	}
+	return r
 }
 
 // mustSync runs one sync of a store holding cfgs backups and checks its
@@ -113,9 +120,32 @@ func checkWire(t *testing.T, w *wireCounter, got map[string]int64, cfgs int, wan
 	if !maps.Equal(got, want) {
 		t.Fatalf("sync sent S3 requests %v, want %v", got, want)
 	}
-	for _, p := range w.ListPrefixes() {
-		if p != s3Prefix+"/"+format.ConfigsDir+"/" {
-			t.Fatalf("sync listed bucket prefix %q, want only %q", p, s3Prefix+"/"+format.ConfigsDir+"/")
+	for _, l := range w.Listings() {
+		if l.Prefix != s3Prefix+"/"+format.ConfigsDir+"/" {
+			t.Fatalf("sync listed bucket prefix %q, want only %q", l.Prefix, s3Prefix+"/"+format.ConfigsDir+"/")
+		}
+	}
+}
+
+// checkAvailability checks that the availability check of a populated S3
+// target costs a few requests whatever the store holds: any listing it
+// sends asks for at most one key and stays inside the target's prefix.
+func checkAvailability(ctx context.Context, t *testing.T, r *rig) {
+	t.Helper()
+	r.resetCounts()
+	if err := r.store.Target().Check(ctx); err != nil {
+		t.Fatalf("check: %v", err)
+	}
+	var total int64
+	for _, c := range r.wire.Calls() {
+		total += c
+	}
+	if total > 3 {
+		t.Fatalf("availability check sent %d S3 requests %v, want at most 3", total, r.wire.Calls())
+	}
+	for _, l := range r.wire.Listings() {
+		if l.MaxKeys != "1" || !strings.HasPrefix(l.Prefix, s3Prefix+"/") {
+			t.Fatalf("availability check listed %+v, want at most one key below %s/", l, s3Prefix)
 		}
 	}
 }

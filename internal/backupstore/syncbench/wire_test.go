@@ -21,7 +21,13 @@ type wireCounter struct {
 
 	mu       sync.Mutex
 	ops      map[string]int64
-	prefixes []string
+	listings []wireListing
+}
+
+// wireListing is one object-listing request's scope.
+type wireListing struct {
+	Prefix  string
+	MaxKeys string // "" when the request set none (the server's 1,000)
 }
 
 // newWireCounter starts a proxy to the server at endpoint (http://host:port)
@@ -58,7 +64,8 @@ func (w *wireCounter) record(r *http.Request) {
 	defer w.mu.Unlock()
 	w.ops[op]++
 	if op == "ListObjectsV2" || op == "ListObjects" {
-		w.prefixes = append(w.prefixes, r.URL.Query().Get("prefix"))
+		q := r.URL.Query()
+		w.listings = append(w.listings, wireListing{Prefix: q.Get("prefix"), MaxKeys: q.Get("max-keys")})
 	}
 }
 
@@ -69,19 +76,18 @@ func (w *wireCounter) Calls() map[string]int64 {
 	return maps.Clone(w.ops)
 }
 
-// ListPrefixes returns the prefix of every object listing since the last
-// reset.
-func (w *wireCounter) ListPrefixes() []string {
+// Listings returns the scope of every object listing since the last reset.
+func (w *wireCounter) Listings() []wireListing {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return slices.Clone(w.prefixes)
+	return slices.Clone(w.listings)
 }
 
 func (w *wireCounter) reset() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	clear(w.ops)
-	w.prefixes = nil
+	w.listings = nil
 }
 
 // s3Op names the S3 operation of a path-style request.

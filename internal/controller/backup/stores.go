@@ -30,6 +30,8 @@ type Stores struct {
 	Targets *store.Kind[model.BackupTarget]
 	Secrets *store.Kind[model.Secret]
 	Metrics prometheus.Registerer
+	// Journal records lock files so a restart removes those a crash left.
+	Journal *LockJournal
 
 	mu     sync.Mutex
 	byName map[string]*openStore
@@ -83,7 +85,11 @@ func (s *Stores) openTarget(ctx context.Context, bt model.BackupTarget) (*backup
 		return nil, apierr.Unavailable("backup target %s: %v", bt.Name, err)
 	}
 	tgt = all.Wrap(tgt, s.Metrics)
-	st := backupstore.New(tgt, backupstore.Options{})
+	opts := backupstore.Options{}
+	if s.Journal != nil {
+		opts.Journal = s.Journal.ForTarget(bt.Name)
+	}
+	st := backupstore.New(tgt, opts)
 	s.byName[bt.Name] = &openStore{version: version, tgt: tgt, store: st}
 	return st, nil
 }

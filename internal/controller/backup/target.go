@@ -56,6 +56,7 @@ func (c *TargetController) Reconcile(ctx context.Context, name string) (runner.R
 	if err := c.check(ctx, bt); err != nil {
 		return runner.Result{RequeueAfter: unavailableRecheck}, c.markUnavailable(ctx, name, err)
 	}
+	c.recoverLocks(ctx, bt)
 	if syncDue(bt) {
 		if err := c.sync(ctx, bt); err != nil {
 			return runner.Result{RequeueAfter: unavailableRecheck}, c.markUnavailable(ctx, name, fmt.Errorf("listing backups failed: %w", err))
@@ -85,6 +86,21 @@ func (c *TargetController) check(ctx context.Context, bt model.BackupTarget) err
 		return err
 	}
 	return nil
+}
+
+// recoverLocks removes lock files a crashed earlier process left on the
+// target, so deletes need not wait for them to expire.
+func (c *TargetController) recoverLocks(ctx context.Context, bt model.BackupTarget) {
+	if c.Stores.Journal == nil {
+		return
+	}
+	st, err := c.Stores.openTarget(ctx, bt)
+	if err != nil {
+		return
+	}
+	if err := c.Stores.Journal.Recover(ctx, bt.Name, st.Target()); err != nil {
+		c.Log.Warn("stale lock files remain; they expire by themselves", "target", bt.Name, "err", err)
+	}
 }
 
 func (c *TargetController) markUnavailable(ctx context.Context, name string, cause error) error {

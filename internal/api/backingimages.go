@@ -12,6 +12,7 @@ import (
 	"github.com/plinth-storage/plinth/internal/api/rancher"
 	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/apitypes"
+	"github.com/plinth-storage/plinth/internal/controller/backingimage"
 	"github.com/plinth-storage/plinth/internal/controller/backup"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/settings"
@@ -118,6 +119,11 @@ func (s *Server) newBackingImage(r *http.Request, in apitypes.BackingImageCreate
 	if err := checkPlacement(&in); err != nil {
 		return model.BackingImage{}, err
 	}
+	diskType := backingimage.DiskTypeFor(in.DataEngine)
+	if len(s.d.Disks.Schedulable(diskType, in.DiskSelector)) == 0 {
+		return model.BackingImage{}, apierr.Invalid("no schedulable %s disk on node %s matches diskSelector %v for data engine %s; add one with the node's diskUpdate action",
+			diskType, s.d.NodeID, in.DiskSelector, in.DataEngine)
+	}
 	if in.MinNumberOfCopies == 0 {
 		in.MinNumberOfCopies = s.d.Settings.Int(r.Context(), settings.DefaultMinCopies)
 	}
@@ -161,9 +167,8 @@ func checkPlacement(in *apitypes.BackingImageCreateInput) error {
 		in.DataEngine = apitypes.DataEngineV1
 	case apitypes.DataEngineV1:
 	case apitypes.DataEngineV2:
-		return apierr.Invalid("data engine v2 needs block disks, which this version does not support yet; use dataEngine v1")
 	default:
-		return apierr.Invalid("invalid data engine %q: use v1", in.DataEngine)
+		return apierr.Invalid("invalid data engine %q: use v1 (files on filesystem disks) or v2 (volumes on block disks)", in.DataEngine)
 	}
 	if in.Secret != "" || in.SecretNamespace != "" {
 		return apierr.Invalid("encrypted backing images (secret, secretNamespace) are not supported by this version")

@@ -167,34 +167,27 @@ func (s *Server) updateMinCopies(w http.ResponseWriter, r *http.Request) {
 	s.writeBackingImage(w, r, bi)
 }
 
-// downloadBackingImage streams a ready local copy, with Range support.
+// downloadBackingImage streams a ready local copy (of either engine; a v2
+// copy is its raw content), with Range support.
 func (s *Server) downloadBackingImage(w http.ResponseWriter, r *http.Request) {
 	bi, err := s.backingImage(r)
 	if err != nil {
 		writeErr(w, r, err)
 		return
 	}
-	for diskUUID, cp := range bi.Status.Copies {
-		ref, ok := s.d.Disks.Get(diskUUID)
-		if !ok || cp.State != apitypes.StateReady || cp.Cleanup {
-			continue
-		}
-		f, _, err := ref.Disk.Open(copyID(bi))
-		if err != nil {
-			continue
-		}
-		defer f.Close()
-		fi, err := f.Stat()
-		if err != nil {
-			writeErr(w, r, fmt.Errorf("stat copy of %s: %w", bi.Name, err))
-			return
-		}
-		w.Header().Set("Content-Type", "application/octet-stream")
-		w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", downloadName(bi)))
-		http.ServeContent(w, r, "", fi.ModTime(), f)
+	if bi.ReadyCopies() == 0 {
+		writeErr(w, r, apierr.Conflict("backing image %s has no ready copy to download yet; wait until it is ready", bi.Name))
 		return
 	}
-	writeErr(w, r, apierr.Conflict("backing image %s has no ready copy on this node to download; wait until it is ready", bi.Name))
+	rd, err := s.d.BIController.OpenCopy(bi)
+	if err != nil {
+		writeErr(w, r, apierr.Conflict("%v", err))
+		return
+	}
+	defer rd.Close()
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", downloadName(bi)))
+	http.ServeContent(w, r, "", bi.CreatedAt, rd)
 }
 
 func downloadName(bi model.BackingImage) string {

@@ -141,20 +141,22 @@ func checkDisks(disks map[string]apitypes.DiskSpec) error {
 }
 
 func checkDisk(name string, d *apitypes.DiskSpec) error {
-	switch d.DiskType {
-	case "", apitypes.DiskTypeFilesystem:
-		d.DiskType = apitypes.DiskTypeFilesystem
-	case apitypes.DiskTypeBlock:
-		return apierr.Invalid("disk %s: block disks (data engine v2) are not supported by this version; use diskType filesystem", name)
-	default:
-		return apierr.Invalid("disk %s: unknown diskType %q: use filesystem", name, d.DiskType)
-	}
 	if !filepath.IsAbs(d.Path) {
 		return apierr.Invalid("disk %s: path %q must be absolute", name, d.Path)
 	}
 	d.Path = filepath.Clean(d.Path)
-	if fi, err := os.Stat(d.Path); err != nil || !fi.IsDir() {
-		return apierr.Invalid("disk %s: path %s does not exist or is not a directory; create it first", name, d.Path)
+	switch d.DiskType {
+	case "", apitypes.DiskTypeFilesystem:
+		d.DiskType = apitypes.DiskTypeFilesystem
+		if fi, err := os.Stat(d.Path); err != nil || !fi.IsDir() {
+			return apierr.Invalid("disk %s: path %s does not exist or is not a directory; create it first", name, d.Path)
+		}
+	case apitypes.DiskTypeBlock:
+		if err := checkBlockPath(name, d); err != nil {
+			return err
+		}
+	default:
+		return apierr.Invalid("disk %s: unknown diskType %q: use filesystem (data engine v1) or block (data engine v2)", name, d.DiskType)
 	}
 	if d.StorageReserved < 0 {
 		return apierr.Invalid("disk %s: storageReserved must not be negative", name)
@@ -185,6 +187,32 @@ func (s *Server) refuseRemovingUsedDisks(r *http.Request, node string, disks map
 				return apierr.Conflict("disk %s still holds a copy of backing image %s; clean it up (backingImageCleanup) before removing the disk", name, bi.Name)
 			}
 		}
+	}
+	return nil
+}
+
+// minBlockDisk is the smallest block disk plinth formats: room for the
+// metadata and a useful number of 2 MiB clusters.
+const minBlockDisk = 64 << 20
+
+// checkBlockPath accepts a block device, an existing regular file, or a
+// missing file together with the size to create it with.
+func checkBlockPath(name string, d *apitypes.DiskSpec) error {
+	fi, err := os.Stat(d.Path)
+	switch {
+	case err == nil && fi.IsDir():
+		return apierr.Invalid("disk %s: %s is a directory; a block disk is a block device or a file (use diskType filesystem for a directory)", name, d.Path)
+	case err == nil:
+		return nil
+	case !os.IsNotExist(err):
+		return apierr.Invalid("disk %s: %v", name, err)
+	case d.Size <= 0:
+		return apierr.Invalid("disk %s: %s does not exist; give size (bytes) to create it as a file, or use a block device", name, d.Path)
+	case d.Size < minBlockDisk:
+		return apierr.Invalid("disk %s: size %d is too small; a block disk needs at least %d bytes", name, d.Size, minBlockDisk)
+	}
+	if fi, err := os.Stat(filepath.Dir(d.Path)); err != nil || !fi.IsDir() {
+		return apierr.Invalid("disk %s: the folder of %s does not exist; create it first", name, d.Path)
 	}
 	return nil
 }

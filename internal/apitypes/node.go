@@ -35,6 +35,9 @@ type DiskSpec struct {
 	EvictionRequested bool     `json:"evictionRequested"`
 	StorageReserved   int64    `json:"storageReserved"`
 	Tags              []string `json:"tags"`
+	// Size is plinth's addition, for diskType block only: the size in
+	// bytes to create the disk's file with when path does not exist yet.
+	Size int64 `json:"size,omitempty"`
 }
 
 // DiskInfo is a disk's spec plus its observed status.

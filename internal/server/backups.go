@@ -46,7 +46,7 @@ func (d *daemon) assembleBackups(reg prometheus.Registerer) (*backupPlane, error
 	p.targetRun = runner.New("backuptarget", tc, d.log)
 	p.targetCtl = tc
 	bc := &backup.Controller{Records: p.records, BIs: d.bis, Stores: stores, Settings: d.settings,
-		Disks: d.disks, Metrics: backup.NewMetrics(reg, p.records.Backups), Log: d.log}
+		OpenCopy: func(bi model.BackingImage) (backup.CopySource, error) { return d.biCtl.OpenCopy(bi) }, Metrics: backup.NewMetrics(reg, p.records.Backups), Log: d.log}
 	p.backupRun = runner.New("backup", bc, d.log)
 	bc.Enqueue = p.backupRun.Enqueue
 	p.service = &backup.Service{Records: p.records, BIs: d.bis, Targets: p.targets, Stores: stores,

@@ -18,6 +18,7 @@ import (
 	"github.com/plinth-storage/plinth/internal/controller/backingimage"
 	"github.com/plinth-storage/plinth/internal/controller/node"
 	"github.com/plinth-storage/plinth/internal/controller/runner"
+	v1 "github.com/plinth-storage/plinth/internal/engine/v1"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/settings"
 	"github.com/plinth-storage/plinth/internal/store"
@@ -87,12 +88,15 @@ func assemble(ctx context.Context, opts Options, backend *store.Backend, log *sl
 	nodes := store.NewKind[model.Node](cli, model.KindNodes)
 	d.nodeCtl = &node.Controller{Nodes: nodes, NodeID: opts.NodeID, Registry: d.disks, Log: log}
 	d.nodeRun = runner.New("node", d.nodeCtl, log)
+	stage, err := openStage(opts.DataDir)
+	if err != nil {
+		return nil, err
+	}
 	d.biCtl = &backingimage.Controller{
-		BIs: d.bis, Settings: d.settings, Disks: d.disks, NodeID: opts.NodeID,
+		BIs: d.bis, Settings: d.settings, Disks: d.disks, NodeID: opts.NodeID, Stage: stage,
 		AllowPrivate: opts.InsecureAllowPrivateSources, Log: log,
 		Metrics: backingimage.NewMetrics(reg, d.bis),
 	}
-	var err error
 	if d.backups, err = d.assembleBackups(reg); err != nil {
 		return nil, err
 	}
@@ -151,6 +155,7 @@ func (d *daemon) serve(ctx context.Context, lis net.Listener) error {
 	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer scancel()
 	_ = hs.Shutdown(sctx)
+	d.nodeCtl.Close()
 	return nil
 }
 
@@ -160,14 +165,47 @@ func (d *daemon) recoverDisks(ctx context.Context) error {
 	if _, err := d.nodeCtl.Reconcile(ctx, d.opts.NodeID); err != nil {
 		return fmt.Errorf("open this node's disks: %w", err)
 	}
-	for _, ref := range d.disks.Schedulable("filesystem", nil) {
-		removed, err := ref.Disk.CleanupTemp()
+	disks := append(d.disks.Schedulable("filesystem", nil), d.disks.Schedulable("block", nil)...)
+	for _, ref := range disks {
+		var removed []string
+		var err error
+		if ref.Block != nil {
+			removed, err = ref.Block.CleanupIncomplete()
+		} else {
+			removed, err = ref.Disk.CleanupTemp()
+		}
 		if err != nil {
-			d.log.Warn("clean up temp files", "disk", ref.Name, "err", err)
+			d.log.Warn("clean up after interrupted work", "disk", ref.Name, "err", err)
 		}
 		for _, f := range removed {
-			d.log.Info("removed a temp file left by interrupted work", "file", f)
+			d.log.Info("removed what interrupted work left", "disk", ref.Name, "item", f)
 		}
+	}
+	return d.clearStage()
+}
+
+// openStage opens the folder where v2 copies are staged before import.
+func openStage(dataDir string) (*v1.Disk, error) {
+	dir := filepath.Join(dataDir, "staging")
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("create staging folder %s: %w", dir, err)
+	}
+	return v1.OpenDisk(dir, "")
+}
+
+// clearStage removes everything staged by a previous run: staged copies
+// only live while a worker imports them.
+func (d *daemon) clearStage() error {
+	st := d.biCtl.Stage
+	if _, err := st.CleanupTemp(); err != nil {
+		return err
+	}
+	copies, err := st.ListCopies()
+	if err != nil {
+		return err
+	}
+	for _, c := range copies {
+		_ = st.RemoveFolder(c.Folder)
 	}
 	return nil
 }

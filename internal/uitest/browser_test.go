@@ -147,7 +147,8 @@ func (b *browser) wait(what, cond string, timeout time.Duration) {
 func (b *browser) pageText() string {
 	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
 	defer cancel()
-	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText`))
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText + '\n[focus: ' +
+		(document.activeElement?.outerHTML.slice(0, 200) ?? 'none') + ']\n[menu open: ' + !!document.querySelector('.menu') + ']'`))
 	if err != nil {
 		return "(unavailable: " + err.Error() + ")"
 	}

@@ -73,6 +73,7 @@ func TestBulkBackupSkipsImageThatIsNotReady(t *testing.T) {
 		t.Fatalf("backups on default after the bulk backup: %d, want 2: %v", len(data), m)
 	}
 	b.click("dialog footer [data-close]")
+	b.wait("results dialog closed", `!document.querySelector('dialog')`, 5*time.Second)
 	checkKeyboard(b, "bulk-a")
 }
 
@@ -82,7 +83,9 @@ func checkKeyboard(b *browser, row string) {
 	b.t.Helper()
 	menuBtn := fmt.Sprintf(`main tr[data-key=%q] [data-f=menu]`, row)
 	focused := func(what, js string) { b.wait(what, js, 5*time.Second) }
-	b.do("focus the row menu button", chromedp.Focus(chromedp.CSS(menuBtn)), chromedp.KeyEvent("\r"))
+	b.do("focus the row menu button", chromedp.Focus(chromedp.CSS(menuBtn)))
+	focused("row menu button focused", fmt.Sprintf(`document.activeElement === document.querySelector(%q)`, menuBtn))
+	b.do("press Enter", chromedp.KeyEvent("\r"))
 	focused("menu opened on its first item", `document.activeElement?.textContent === 'Back Up…'`)
 	b.do("arrow down", chromedp.KeyEvent(kb.ArrowDown))
 	focused("second item focused", `document.activeElement?.textContent === 'Download'`)

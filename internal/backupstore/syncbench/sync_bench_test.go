@@ -169,15 +169,18 @@ func (m *meter) add(res syncResult, peak, growth uint64) {
 	m.peak, m.growth = max(m.peak, peak), max(m.growth, growth)
 }
 
-// report emits the per-op metrics: the four read ops always (so result
-// tables line up), any other op only when it was sent.
+// readOps are the ops a sync may send, reported even when zero.
+var readOps = []string{target.OpWalk, target.OpList, target.OpGet, target.OpStat}
+
+// report emits the per-op metrics: readOps always (so result tables line
+// up), any other op only when it was sent.
 func (m *meter) report(b *testing.B) {
 	per := func(v int64) float64 { return float64(v) / float64(max(1, m.ops)) }
-	for _, op := range []string{target.OpWalk, target.OpList, target.OpGet, target.OpStat} {
+	for _, op := range readOps {
 		b.ReportMetric(per(m.calls[op]), op+"/op")
 	}
 	for _, op := range slices.Sorted(maps.Keys(m.calls)) {
-		if !slices.Contains([]string{target.OpWalk, target.OpList, target.OpGet, target.OpStat}, op) {
+		if !slices.Contains(readOps, op) {
 			b.ReportMetric(per(m.calls[op]), op+"/op")
 		}
 	}

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/plinth-storage/plinth/internal/apitypes"
@@ -22,13 +21,6 @@ import (
 	"github.com/plinth-storage/plinth/internal/store"
 )
 
-// Restorer fills a copy from a backup (provided by the backup layer).
-type Restorer interface {
-	// Restore writes the backup named by params into a new copy id on disk
-	// and commits it, verifying it against the backup's checksum.
-	Restore(ctx context.Context, params map[string]string, disk *v1.Disk, id v1.CopyID, progress func(done, total int64)) (v1.Config, error)
-}
-
 // Controller reconciles backing images. Set every exported field before Run.
 type Controller struct {
 	BIs          *store.Kind[model.BackingImage]
@@ -37,7 +29,10 @@ type Controller struct {
 	NodeID       string
 	AllowPrivate bool
 	Restorer     Restorer
-	Metrics      *Metrics
+	// Stage is a filesystem folder (as a v1 disk) where v2 copies are
+	// staged before import; nothing else is kept there.
+	Stage   *v1.Disk
+	Metrics *Metrics
 	Log          *slog.Logger
 	// Enqueue asks for a backing image to be reconciled again.
 	Enqueue func(name string)
@@ -95,7 +90,7 @@ func (c *Controller) observeCopies(bi *model.BackingImage) {
 		case apitypes.StateUnknown:
 			cp.SetState(apitypes.StatePending, "disk is back; checking the copy", now)
 		case apitypes.StateReady:
-			if _, err := os.Stat(ref.Disk.BackingPath(id)); err != nil {
+			if err := c.engineFor(ref).present(id); err != nil {
 				cp.SetState(apitypes.StateFailed, fmt.Sprintf("the copy's file is missing or unreadable: %v", err), now)
 			}
 		case apitypes.StateInProgress:

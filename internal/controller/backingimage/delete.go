@@ -20,7 +20,7 @@ func (c *Controller) finishDelete(ctx context.Context, cur store.Versioned[model
 			continue
 		}
 		if ref, ok := c.Disks.Get(diskUUID); ok {
-			if err := ref.Disk.Remove(id); err != nil {
+			if err := c.engineFor(ref).remove(id); err != nil {
 				return fmt.Errorf("remove copy of %s on disk %s: %w", bi.Name, ref.Name, err)
 			}
 		}
@@ -32,7 +32,7 @@ func (c *Controller) finishDelete(ctx context.Context, cur store.Versioned[model
 // the next pass drops its record.
 func (c *Controller) runCleanup(ctx context.Context, bi model.BackingImage, diskUUID string) {
 	if ref, ok := c.Disks.Get(diskUUID); ok {
-		if err := ref.Disk.Remove(v1.CopyID{Name: bi.Name, UUID: bi.UUID}); err != nil {
+		if err := c.engineFor(ref).remove(v1.CopyID{Name: bi.Name, UUID: bi.UUID}); err != nil {
 			c.Log.Warn("clean up copy", "image", bi.Name, "disk", ref.Name, "err", err)
 			return
 		}

@@ -29,7 +29,7 @@ func (c *Controller) runDownload(ctx context.Context, bi model.BackingImage, dis
 		Progress:     c.progressReporter(ctx, bi.Name, diskUUID, "download"),
 	})
 	if err != nil {
-		_ = w.Abort()
+		w.abort()
 		c.fail(ctx, bi.Name, diskUUID, fmt.Errorf("download failed: %w", err))
 		return
 	}
@@ -39,29 +39,23 @@ func (c *Controller) runDownload(ctx context.Context, bi model.BackingImage, dis
 // newWriter starts a new copy on the disk. A copy already committed there
 // (the process died between commit and recording it) is adopted after a
 // verification pass instead; ok is false when there is nothing left to do.
-func (c *Controller) newWriter(ctx context.Context, bi model.BackingImage, diskUUID string) (*v1.Writer, bool) {
+func (c *Controller) newWriter(ctx context.Context, bi model.BackingImage, diskUUID string) (filler, bool) {
 	ref, found := c.Disks.Get(diskUUID)
 	if !found {
 		return nil, false
 	}
+	e := c.engineFor(ref)
 	id := v1.CopyID{Name: bi.Name, UUID: bi.UUID}
-	w, err := ref.Disk.Create(id)
+	w, err := e.begin(id)
 	if errors.Is(err, v1.ErrExists) {
-		cfg, verr := ref.Disk.Verify(ctx, id)
+		res, verr := e.verify(ctx, id)
 		if verr != nil {
 			c.fail(ctx, bi.Name, diskUUID, fmt.Errorf("a copy found on disk does not verify: %w", verr))
-			_ = ref.Disk.Remove(id)
+			_ = e.remove(id)
 			return nil, false
 		}
-		c.markReady(ctx, bi.Name, diskUUID, cfg)
+		c.markReady(ctx, bi.Name, diskUUID, res)
 		return nil, false
-	}
-	if errors.Is(err, v1.ErrBusy) {
-		// A temp file left by a crash: nothing else writes this copy (the
-		// worker claim guarantees it), so clear it and start over.
-		if _, cerr := ref.Disk.CleanupTemp(); cerr == nil {
-			w, err = ref.Disk.Create(id)
-		}
 	}
 	if err != nil {
 		c.fail(ctx, bi.Name, diskUUID, err)
@@ -72,12 +66,12 @@ func (c *Controller) newWriter(ctx context.Context, bi model.BackingImage, diskU
 
 // commit finishes a filled copy: verify against expectedChecksum, publish,
 // record ready (or failed with both checksums in the message).
-func (c *Controller) commit(ctx context.Context, bi model.BackingImage, diskUUID string, w *v1.Writer) {
-	cfg, err := w.Commit(bi.ExpectedChecksum)
+func (c *Controller) commit(ctx context.Context, bi model.BackingImage, diskUUID string, w filler) {
+	res, err := w.commit(ctx, bi.ExpectedChecksum)
 	if err != nil {
-		_ = w.Abort()
+		w.abort()
 		c.fail(ctx, bi.Name, diskUUID, err)
 		return
 	}
-	c.markReady(ctx, bi.Name, diskUUID, cfg)
+	c.markReady(ctx, bi.Name, diskUUID, res)
 }

@@ -29,14 +29,14 @@ func (c *Controller) schedule(ctx context.Context, bi *model.BackingImage) {
 		return
 	}
 	now := time.Now().UTC()
-	for _, d := range c.Disks.Schedulable(apitypes.DiskTypeFilesystem, bi.DiskSelector) {
+	for _, d := range c.Disks.Schedulable(DiskTypeFor(bi.DataEngine), bi.DiskSelector) {
 		if live >= want {
 			return
 		}
 		if _, taken := bi.Status.Copies[d.UUID]; taken {
 			continue
 		}
-		cp := &model.Copy{NodeID: c.NodeID, DiskName: d.Name, DataEngine: apitypes.DataEngineV1}
+		cp := &model.Copy{NodeID: c.NodeID, DiskName: d.Name, DataEngine: bi.DataEngine}
 		msg := "waiting to be filled from the image's source"
 		if bi.SourceType == apitypes.SourceUpload && bi.ReadyCopies() == 0 {
 			msg = "waiting for the client to upload the file"
@@ -65,3 +65,11 @@ func (c *Controller) removeCleanedCopies(bi *model.BackingImage) bool {
 // stateRemoved is an internal state: the files of a copy marked for cleanup
 // are gone and its record can be dropped.
 const stateRemoved = "removed"
+
+// DiskTypeFor is the disk type that holds copies of a data engine.
+func DiskTypeFor(dataEngine string) string {
+	if dataEngine == apitypes.DataEngineV2 {
+		return apitypes.DiskTypeBlock
+	}
+	return apitypes.DiskTypeFilesystem
+}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/plinth-storage/plinth/internal/apitypes"
-	v1 "github.com/plinth-storage/plinth/internal/engine/v1"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/store"
 )
@@ -50,18 +49,18 @@ func (c *Controller) setState(ctx context.Context, name, diskUUID, state, msg st
 
 // markReady records a committed copy. The first ready copy fixes the
 // image's checksum, size and format; a later copy that differs is failed.
-func (c *Controller) markReady(ctx context.Context, name, diskUUID string, cfg v1.Config) {
+func (c *Controller) markReady(ctx context.Context, name, diskUUID string, cfg copyResult) {
 	err := c.updateCopy(context.WithoutCancel(ctx), name, diskUUID, func(bi *model.BackingImage, cp *model.Copy) {
 		now := time.Now().UTC()
 		st := &bi.Status
-		if st.CurrentChecksum != "" && st.CurrentChecksum != cfg.CurrentChecksum {
-			cp.SetState(apitypes.StateFailed, fmt.Sprintf("copy checksum %s does not match the image's checksum %s", cfg.CurrentChecksum, st.CurrentChecksum), now)
+		if st.CurrentChecksum != "" && st.CurrentChecksum != cfg.Checksum {
+			cp.SetState(apitypes.StateFailed, fmt.Sprintf("copy checksum %s does not match the image's checksum %s", cfg.Checksum, st.CurrentChecksum), now)
 			return
 		}
-		st.CurrentChecksum = cfg.CurrentChecksum
+		st.CurrentChecksum = cfg.Checksum
 		st.Size = cfg.Size
 		st.VirtualSize = cfg.VirtualSize
-		st.Format = string(cfg.Format)
+		st.Format = cfg.Format
 		cp.SetState(apitypes.StateReady, "", now)
 	})
 	if err != nil && !errors.Is(err, errCopyGone) {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/plinth-storage/plinth/internal/apitypes"
 	"github.com/plinth-storage/plinth/internal/backupstore"
-	"github.com/plinth-storage/plinth/internal/controller/node"
 	"github.com/plinth-storage/plinth/internal/controller/runner"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/settings"
@@ -23,7 +22,8 @@ type Controller struct {
 	BIs      *store.Kind[model.BackingImage]
 	Stores   *Stores
 	Settings *settings.Store
-	Disks    *node.Registry
+	// OpenCopy opens a ready local copy of a backing image for reading.
+	OpenCopy func(bi model.BackingImage) (CopySource, error)
 	Metrics  *Metrics
 	Log      *slog.Logger
 	Enqueue  func(name string)

@@ -10,7 +10,6 @@ import (
 	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/apitypes"
 	"github.com/plinth-storage/plinth/internal/backupstore"
-	v1 "github.com/plinth-storage/plinth/internal/engine/v1"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/settings"
 	"github.com/plinth-storage/plinth/internal/store"
@@ -68,33 +67,28 @@ type Restorer struct {
 	Settings *settings.Store
 }
 
-// Restore writes the backup named by params into a new copy id on disk.
-// Every block and the whole image are verified by the backup store; the
-// copy is committed with the verified checksum.
-func (r *Restorer) Restore(ctx context.Context, params map[string]string, disk *v1.Disk, id v1.CopyID, progress func(done, total int64)) (v1.Config, error) {
+// Restore writes the backup named by params into sink. Every block and the
+// whole image are verified by the backup store; the verified SHA-512 is
+// returned for the caller to commit the copy with.
+func (r *Restorer) Restore(ctx context.Context, params map[string]string, sink backupstore.Sink, progress func(done, total int64)) (string, error) {
 	image, _, err := ImageFromBackupURL(params[ParamBackupURL])
 	if err != nil {
-		return v1.Config{}, err
+		return "", err
 	}
 	st, _, err := r.Stores.Get(ctx, params[ParamBackupTarget])
 	if err != nil {
-		return v1.Config{}, err
+		return "", err
 	}
-	w, err := disk.CreateRandom(id)
-	if err != nil {
-		return v1.Config{}, err
-	}
-	defer w.Abort()
-	res, err := st.Restore(ctx, image, w, backupstore.RestoreOptions{
+	res, err := st.Restore(ctx, image, sink, backupstore.RestoreOptions{
 		Concurrency: r.Settings.Int(ctx, settings.RestoreConcurrent),
 	}, func(p backupstore.Progress) { progress(p.Done, p.Total) })
 	if err != nil {
-		return v1.Config{}, err
+		return "", err
 	}
 	if !res.ChecksumVerified {
-		return v1.Config{}, fmt.Errorf("backup %s carries no SHA-512 checksum to verify the restored image against (its blocks all verified); refusing to mark the copy ready", image)
+		return "", fmt.Errorf("backup %s carries no SHA-512 checksum to verify the restored image against (its blocks all verified); refusing to mark the copy ready", image)
 	}
-	return w.Commit(res.Checksum)
+	return res.Checksum, nil
 }
 
 // Verify reads every block of a backup and reports what is wrong, without

@@ -8,7 +8,6 @@ import (
 	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/apitypes"
 	"github.com/plinth-storage/plinth/internal/backupstore"
-	v1 "github.com/plinth-storage/plinth/internal/engine/v1"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/settings"
 	"github.com/plinth-storage/plinth/internal/store"
@@ -73,8 +72,8 @@ func resultMessage(res backupstore.BackupResult) string {
 		st.Uploaded, st.BytesUploaded, st.Deduplicated, st.ZeroBlocks)
 }
 
-// openSource opens a ready local copy of the image.
-func (c *Controller) openSource(ctx context.Context, image string) (*backupstore.FileSource, model.BackingImage, error) {
+// openSource opens a ready local copy of the image, of either engine.
+func (c *Controller) openSource(ctx context.Context, image string) (CopySource, model.BackingImage, error) {
 	v, err := c.BIs.Get(ctx, image)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, model.BackingImage{}, fmt.Errorf("backing image %s no longer exists", image)
@@ -82,18 +81,17 @@ func (c *Controller) openSource(ctx context.Context, image string) (*backupstore
 	if err != nil {
 		return nil, model.BackingImage{}, err
 	}
-	bi := v.Value
-	for diskUUID, cp := range bi.Status.Copies {
-		ref, ok := c.Disks.Get(diskUUID)
-		if !ok || cp.State != apitypes.StateReady || cp.Cleanup {
-			continue
-		}
-		src, err := backupstore.OpenFileSource(ref.Disk.BackingPath(v1.CopyID{Name: bi.Name, UUID: bi.UUID}))
-		if err == nil {
-			return src, bi, nil
-		}
+	src, err := c.OpenCopy(v.Value)
+	if err != nil {
+		return nil, v.Value, fmt.Errorf("cannot read backing image %s: %w", image, err)
 	}
-	return nil, bi, fmt.Errorf("backing image %s has no ready copy on this node to read", image)
+	return src, v.Value, nil
+}
+
+// CopySource is a readable local copy: a backup source that must be closed.
+type CopySource interface {
+	backupstore.Source
+	Close() error
 }
 
 func apierrNotFound(err error) bool { return apierr.StatusOf(err) == 404 }

@@ -7,11 +7,13 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/plinth-storage/plinth/internal/apitypes"
 	"github.com/plinth-storage/plinth/internal/controller/runner"
 	v1 "github.com/plinth-storage/plinth/internal/engine/v1"
+	v2 "github.com/plinth-storage/plinth/internal/engine/v2"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/store"
 )
@@ -31,6 +33,11 @@ type Controller struct {
 	Log      *slog.Logger
 	// OnChange is called after the set of ready disks may have changed.
 	OnChange func()
+
+	// blocks holds the open block disks by path: a volume store is opened
+	// once (it takes an exclusive lock) and reused by every pass.
+	mu     sync.Mutex
+	blocks map[string]*v2.Disk
 }
 
 var _ runner.Reconciler = (*Controller)(nil)
@@ -79,6 +86,7 @@ func (c *Controller) Reconcile(ctx context.Context, key string) (runner.Result, 
 		}
 	}
 	c.Registry.replace(ready)
+	c.closeRemovedBlocks(cur.Value.Disks)
 	_, err = c.Nodes.Mutate(ctx, key, func(n *model.Node) error {
 		n.Status.Disks = statuses
 		return nil
@@ -91,8 +99,12 @@ func (c *Controller) Reconcile(ctx context.Context, key string) (runner.Result, 
 
 func (c *Controller) examine(name string, spec apitypes.DiskSpec, knownUUID string) (model.DiskStatus, *DiskRef) {
 	st := model.DiskStatus{DiskUUID: knownUUID, CheckedAt: time.Now().UTC()}
-	if spec.DiskType != apitypes.DiskTypeFilesystem {
-		st.Message = fmt.Sprintf("disk type %q is not supported by this version", spec.DiskType)
+	switch spec.DiskType {
+	case apitypes.DiskTypeBlock:
+		return c.examineBlock(name, spec, st)
+	case apitypes.DiskTypeFilesystem:
+	default:
+		st.Message = fmt.Sprintf("disk type %q is not supported", spec.DiskType)
 		return st, nil
 	}
 	d, err := v1.OpenDisk(spec.Path, knownUUID)

@@ -10,14 +10,17 @@ import (
 
 	"github.com/plinth-storage/plinth/internal/apitypes"
 	v1 "github.com/plinth-storage/plinth/internal/engine/v1"
+	v2 "github.com/plinth-storage/plinth/internal/engine/v2"
 )
 
-// DiskRef is one open, ready disk of this node.
+// DiskRef is one open, ready disk of this node: a filesystem disk (Disk,
+// data engine v1) or a block disk (Block, data engine v2).
 type DiskRef struct {
 	Name      string
 	UUID      string
 	Spec      apitypes.DiskSpec
 	Disk      *v1.Disk
+	Block     *v2.Disk
 	Available int64
 }
 

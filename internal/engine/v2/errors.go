@@ -22,3 +22,8 @@ var (
 // ErrQemuImgMissing means a qcow2 image had to be converted and qemu-img is
 // not installed.
 var ErrQemuImgMissing = errors.New("qemu-img not found")
+
+// ErrQcow2Content is wrapped by RandomWriter.Commit when the content
+// written is a qcow2 image: a v2 copy holds raw content, so such a restore
+// must go through a file and Import, which converts it.
+var ErrQcow2Content = errors.New("content is a qcow2 image")

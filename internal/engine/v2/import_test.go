@@ -64,8 +64,9 @@ func TestImportRawSparse(t *testing.T) {
 	checkClean(t, d)
 }
 
-// TestImportChecksumMismatchLeavesNothing: a wrong expected checksum fails
-// the import and leaves no volume and no allocated cluster.
+// TestImportChecksumMismatchLeavesNothing: a wrong expected checksum or a
+// cancelled context fails the import and leaves no volume and no allocated
+// cluster.
 func TestImportChecksumMismatchLeavesNothing(t *testing.T) {
 	d, _ := testDisk(t, 256<<20)
 	_, before := d.Capacity()
@@ -78,6 +79,11 @@ func TestImportChecksumMismatchLeavesNothing(t *testing.T) {
 		t.Fatalf("%d volumes left after a failed import", n)
 	}
 	expectAvailable(t, d, before, "after a failed import")
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err = d.Import(cancelled, id, src, "", nil)
+	expectErr(t, err, context.Canceled, "import with a cancelled context")
+	expectAvailable(t, d, before, "after a cancelled import")
 	cfg, err := d.Import(ctx, id, src, "", nil) // no expected checksum: accepted
 	if err != nil || cfg.ExpectedChecksum != "" || cfg.CurrentChecksum == "" {
 		t.Fatalf("import without a checksum: %+v, %v", cfg, err)

@@ -111,8 +111,8 @@ func (w *RandomWriter) commit(checksum string) (Config, error) {
 		return Config{}, fmt.Errorf("commit copy %s: %w", w.id, err)
 	}
 	if info.Format == imagefmt.Qcow2 {
-		return Config{}, fmt.Errorf("commit copy %s: the content is a qcow2 image, and a v2 copy holds raw content; "+
-			"restore it to a file and Import that, which converts it", w.id)
+		return Config{}, fmt.Errorf("commit copy %s: %w, and a v2 copy holds raw content; "+
+			"restore it to a file and Import that, which converts it", w.id, ErrQcow2Content)
 	}
 	return w.d.finalize(w.name, copyMeta{id: w.id, expectedChecksum: checksum, sourceFormat: imagefmt.Raw}, checksum)
 }

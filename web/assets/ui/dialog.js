@@ -1,6 +1,6 @@
 // dialog.js: modal dialogs (native <dialog>: focus trap and Escape for
 // free), confirmations and the row/page action menus.
-import { html } from './dom.js';
+import { focusLater, html } from './dom.js';
 
 // dialog opens a modal form. body is html``; onSubmit(ctx) runs on submit
 // and may be async: a thrown error is shown inside the dialog with the
@@ -19,7 +19,7 @@ export function dialog({ title, body, submit = 'OK', danger = false, cancel = 'C
     </footer></form>`.s;
   const form = el.querySelector('form');
   const errBox = el.querySelector('.dlg-error');
-  const returnFocus = document.activeElement;
+  const returnFocus = focusLater(document.activeElement);
   let locked = false;
   const ctx = {
     el,
@@ -49,7 +49,10 @@ export function dialog({ title, body, submit = 'OK', danger = false, cancel = 'C
     window.removeEventListener('hashchange', onRoute);
     el.remove();
     onClose?.();
-    if (returnFocus && document.contains(returnFocus)) returnFocus.focus();
+    // The close event comes a moment later: leave focus alone if the
+    // user has already moved it somewhere.
+    const a = document.activeElement;
+    if (!a || a === document.body || !a.isConnected) returnFocus();
   });
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -88,17 +91,20 @@ let openMenuEl = null;
 
 function closeMenu(restore) {
   if (!openMenuEl) return;
-  const { el, anchor } = openMenuEl;
+  const { el, anchor, back } = openMenuEl;
   openMenuEl = null;
   el.remove();
   anchor.setAttribute('aria-expanded', 'false');
-  if (restore && document.contains(anchor)) anchor.focus();
+  if (restore) back();
 }
 
 // menu opens a list of actions under anchor. items: {label, onClick,
 // disabled, title, danger}. Arrow keys move, Enter runs, Escape closes.
 export function menu(anchor, items) {
-  if (openMenuEl && openMenuEl.anchor === anchor) return closeMenu(true);
+  if (openMenuEl && openMenuEl.anchor === anchor) {
+    closeMenu(true);
+    return;
+  }
   closeMenu(false);
   const el = document.createElement('div');
   el.className = 'menu';
@@ -112,7 +118,7 @@ export function menu(anchor, items) {
   el.style.left = `${Math.max(8, left)}px`;
   el.style.top = `${below ? r.bottom + 4 : r.top - el.offsetHeight - 4}px`;
   anchor.setAttribute('aria-expanded', 'true');
-  openMenuEl = { el, anchor };
+  openMenuEl = { el, anchor, back: focusLater(anchor) };
   const buttons = [...el.querySelectorAll('button')];
   el.addEventListener('click', (e) => {
     const b = e.target.closest('button');

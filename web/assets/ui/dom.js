@@ -122,3 +122,19 @@ export const progress = (p) => html`<span class="prog"><progress max="100" value
 
 // emptyRow renders a full-width table row holding an empty-state message.
 export const emptyRow = (cols, body) => html`<tr class="empty"><td colspan="${cols}">${body}</td></tr>`.s;
+
+// focusLater remembers el and returns a function that puts focus back on
+// it, or on the control that replaced it when a live refresh re-rendered
+// its table row (rows carry data-key, their controls data-f).
+export function focusLater(el) {
+  const key = el?.closest?.('[data-key]')?.dataset.key;
+  const f = el?.dataset?.f;
+  return () => {
+    let target = el && el.isConnected ? el : null;
+    if (!target && key !== undefined && f) {
+      target = [...document.querySelectorAll(`[data-key] [data-f="${CSS.escape(f)}"]`)]
+        .find((x) => x.closest('[data-key]').dataset.key === key) || null;
+    }
+    target?.focus();
+  };
+}

@@ -10,7 +10,7 @@ func (a *app) nodeCommand() *cobra.Command {
 	cmd := group("node", "Show nodes and set their disks")
 	var o cli.NodeDiskUpdateOptions
 	diskUpdate := &cobra.Command{
-		Use:   "disk-update NODE (--disk name=path[,type=filesystem|block][,reserved=SIZE][,scheduling=false][,tags=a;b]... | -f FILE)",
+		Use:   "disk-update NODE (--disk name=path[,type=filesystem|block][,reserved=SIZE][,size=SIZE][,scheduling=false][,tags=a;b]... | -f FILE)",
 		Short: "Set a node's whole set of disks (disks left out are removed when they hold no copies)",
 		Example: "  plinth node disk-update node-1 --disk default=/var/lib/plinth --disk fast=/dev/nvme1n1,type=block,reserved=10Gi\n" +
 			"  plinth node disk-update node-1 -f disks.json   # {\"disks\": {\"default\": {\"path\": ..., \"diskType\": ...}}}",

@@ -65,6 +65,9 @@ func TestParseDiskSpec(t *testing.T) {
 		d.StorageReserved != 10<<30 || d.AllowScheduling || len(d.Tags) != 2 {
 		t.Fatalf("%s %+v %v", name, d, err)
 	}
+	if _, d, err := ParseDiskSpec("blk=/var/lib/plinth/blk.img,type=block,size=8Gi"); err != nil || d.Size != 8<<30 {
+		t.Fatalf("size: %+v %v", d, err)
+	}
 	if _, d, _ := ParseDiskSpec("default=/var/lib/plinth"); d.DiskType != "filesystem" || !d.AllowScheduling {
 		t.Fatalf("defaults: %+v", d)
 	}

@@ -106,7 +106,8 @@ func NodeDiskUpdate(ctx context.Context, env *Env, o NodeDiskUpdateOptions) erro
 }
 
 // ParseDiskSpec reads "name=path[,type=filesystem|block][,reserved=SIZE]
-// [,scheduling=true|false][,tags=a;b]". Scheduling defaults to true: a disk
+// [,size=SIZE][,scheduling=true|false][,tags=a;b]". size creates a block
+// disk's file when path does not exist. Scheduling defaults to true: a disk
 // someone adds is meant to be used.
 func ParseDiskSpec(spec string) (string, apitypes.DiskSpec, error) {
 	fields := strings.Split(spec, ",")
@@ -126,12 +127,14 @@ func ParseDiskSpec(spec string) (string, apitypes.DiskSpec, error) {
 			d.DiskType = v
 		case "reserved":
 			d.StorageReserved, err = parseSize(v)
+		case "size":
+			d.Size, err = parseSize(v)
 		case "scheduling":
 			d.AllowScheduling, err = strconv.ParseBool(v)
 		case "tags":
 			d.Tags = strings.Split(v, ";")
 		default:
-			err = fmt.Errorf("unknown field %q (known: type, reserved, scheduling, tags)", k)
+			err = fmt.Errorf("unknown field %q (known: type, reserved, size, scheduling, tags)", k)
 		}
 		if err != nil {
 			return "", apitypes.DiskSpec{}, fmt.Errorf("disk %q: %w", name, err)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,8 +18,9 @@ import (
 
 // plinth is a plinth server running in-process for one test.
 type plinth struct {
-	t   *testing.T
-	URL string // "http://127.0.0.1:PORT"
+	t       *testing.T
+	URL     string // "http://127.0.0.1:PORT"
+	dataDir string
 }
 
 // startPlinth runs server.Run on a free loopback port with a temp data dir
@@ -27,10 +29,11 @@ type plinth struct {
 func startPlinth(t *testing.T) *plinth {
 	t.Helper()
 	addr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
+	dataDir := t.TempDir() // before the stop below is registered, so it is removed after the server stops
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- server.Run(ctx, server.Options{DataDir: t.TempDir(), Listen: addr, NodeID: "node-1",
+		done <- server.Run(ctx, server.Options{DataDir: dataDir, Listen: addr, NodeID: "node-1",
 			InsecureAllowPrivateSources: true, LogLevel: "warn"})
 	}()
 	t.Cleanup(func() {
@@ -41,7 +44,7 @@ func startPlinth(t *testing.T) *plinth {
 			t.Errorf("plinth server did not stop within 15s")
 		}
 	})
-	p := &plinth{t: t, URL: "http://" + addr}
+	p := &plinth{t: t, URL: "http://" + addr, dataDir: dataDir}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		select {
@@ -157,5 +160,25 @@ func (p *plinth) addTarget(name, url, secret string) {
 		"name": name, "backupTargetURL": url, "credentialSecret": secret, "pollInterval": "300"})
 	p.waitFor("/v1/backuptargets/"+name, 60*time.Second, "backup target "+name+" available", func(code int, m map[string]any) bool {
 		return code == http.StatusOK && m["available"] == true
+	})
+}
+
+// addBlockDisk adds a block disk for data engine v2 to node-1: a file of
+// size bytes in the server's data dir, used as a block device. The node's existing
+// disks are kept (diskUpdate takes the whole desired set).
+func (p *plinth) addBlockDisk(size int64) {
+	p.t.Helper()
+	node := p.must(http.MethodGet, "/v1/nodes/node-1", nil)
+	disks := map[string]any{}
+	for name, d := range node["disks"].(map[string]any) {
+		disks[name] = d
+	}
+	disks["block-1"] = map[string]any{"path": filepath.Join(p.dataDir, "block-1.img"), "diskType": "block",
+		"allowScheduling": true, "size": size, "tags": []string{}}
+	p.must(http.MethodPost, "/v1/nodes/node-1?action=diskUpdate", map[string]any{"disks": disks})
+	p.waitFor("/v1/nodes/node-1", 30*time.Second, "block disk ready", func(code int, m map[string]any) bool {
+		d, _ := m["disks"].(map[string]any)["block-1"].(map[string]any)
+		uuid, _ := d["diskUUID"].(string)
+		return code == http.StatusOK && uuid != ""
 	})
 }

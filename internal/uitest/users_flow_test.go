@@ -90,6 +90,7 @@ func TestUsersBackupAndRestoreFlow(t *testing.T) {
 	p.must(http.MethodPost, "/v1/secrets", map[string]any{"name": "s3-creds", "data": s3.Secret()})
 	p.addTarget("s3", fmt.Sprintf("s3://%s@%s/", s3.NewBucket(t), s3.Region), "s3-creds")
 	p.addTarget("nfs", nfs.URL("").String(), "")
+	p.addBlockDisk(256 << 20)
 
 	const img = "base-image"
 	data := imageBytes(1, 6<<20)

@@ -33,7 +33,7 @@ type Controller struct {
 	// staged before import; nothing else is kept there.
 	Stage   *v1.Disk
 	Metrics *Metrics
-	Log          *slog.Logger
+	Log     *slog.Logger
 	// Enqueue asks for a backing image to be reconciled again.
 	Enqueue func(name string)
 

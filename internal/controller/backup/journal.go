@@ -44,7 +44,9 @@ func OpenLockJournal(path string) (*LockJournal, error) {
 }
 
 // ForTarget returns the lock.Journal of one target.
-func (j *LockJournal) ForTarget(name string) *TargetJournal { return &TargetJournal{j: j, target: name} }
+func (j *LockJournal) ForTarget(name string) *TargetJournal {
+	return &TargetJournal{j: j, target: name}
+}
 
 // TargetJournal is the journal of one target; it implements lock.Journal.
 type TargetJournal struct {

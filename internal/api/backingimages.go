@@ -182,16 +182,13 @@ func checkPlacement(in *apitypes.BackingImageCreateInput) error {
 func (s *Server) deleteBackingImage(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	now := time.Now().UTC()
-	bi, err := s.d.BIs.Mutate(r.Context(), name, func(bi *model.BackingImage) error {
+	bi, err := mutate(r, s.d.BIs, "backing image", name, func(bi *model.BackingImage) error {
 		if bi.DeletionRequested != nil {
 			return store.ErrNoChange
 		}
 		bi.DeletionRequested = &now
 		return nil
 	})
-	if errors.Is(err, store.ErrNotFound) {
-		err = apierr.NotFound("backing image %s not found", name)
-	}
 	if err != nil {
 		writeErr(w, r, err)
 		return

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"time"
 
@@ -92,10 +91,7 @@ func (s *Server) listBackups(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) getBackup(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	v, err := s.d.Backups.Records.Get(r.Context(), name)
-	if errors.Is(err, store.ErrNotFound) {
-		err = apierr.NotFound("backup backing image %s not found", name)
-	}
+	v, err := get(r, s.d.Backups.Records, "backup backing image", name)
 	if err != nil {
 		writeErr(w, r, err)
 		return
@@ -114,7 +110,7 @@ func (s *Server) deleteBackup(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	localOnly := r.URL.Query().Get("localOnly") == "true"
 	now := time.Now().UTC()
-	b, err := s.d.Backups.Records.Mutate(r.Context(), name, func(b *model.Backup) error {
+	b, err := mutate(r, s.d.Backups.Records, "backup backing image", name, func(b *model.Backup) error {
 		if b.DeletionRequested == nil {
 			b.DeletionRequested = &now
 		}
@@ -122,9 +118,6 @@ func (s *Server) deleteBackup(w http.ResponseWriter, r *http.Request) {
 		b.Status.State = apitypes.BackupStateDeleting
 		return nil
 	})
-	if errors.Is(err, store.ErrNotFound) {
-		err = apierr.NotFound("backup backing image %s not found", name)
-	}
 	if err != nil {
 		writeErr(w, r, err)
 		return

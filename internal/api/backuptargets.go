@@ -41,10 +41,7 @@ func (s *Server) serveBackupTarget(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getBackupTarget(w http.ResponseWriter, r *http.Request, name string) {
-	v, err := s.d.Targets.Get(r.Context(), name)
-	if errors.Is(err, store.ErrNotFound) {
-		err = apierr.NotFound("backup target %s not found", name)
-	}
+	v, err := get(r, s.d.Targets, "backup target", name)
 	if err != nil {
 		writeErr(w, r, err)
 		return
@@ -146,13 +143,10 @@ func (s *Server) deleteBackupTarget(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := time.Now().UTC()
-	bt, err := s.d.Targets.Mutate(r.Context(), name, func(bt *model.BackupTarget) error {
+	bt, err := mutate(r, s.d.Targets, "backup target", name, func(bt *model.BackupTarget) error {
 		bt.DeletionRequested = &now
 		return nil
 	})
-	if errors.Is(err, store.ErrNotFound) {
-		err = apierr.NotFound("backup target %s not found", name)
-	}
 	if err != nil {
 		writeErr(w, r, err)
 		return
@@ -175,13 +169,10 @@ func (s *Server) backupTargetAction(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) syncTarget(w http.ResponseWriter, r *http.Request, name string) {
 	now := time.Now().UTC()
-	_, err := s.d.Targets.Mutate(r.Context(), name, func(bt *model.BackupTarget) error {
+	_, err := mutate(r, s.d.Targets, "backup target", name, func(bt *model.BackupTarget) error {
 		bt.SyncRequestedAt = now
 		return nil
 	})
-	if errors.Is(err, store.ErrNotFound) {
-		err = apierr.NotFound("backup target %s not found", name)
-	}
 	if err != nil {
 		writeErr(w, r, err)
 		return
@@ -207,14 +198,11 @@ func (s *Server) updateTarget(w http.ResponseWriter, r *http.Request, name strin
 		return
 	}
 	now := time.Now().UTC()
-	_, err = s.d.Targets.Mutate(r.Context(), name, func(bt *model.BackupTarget) error {
+	_, err = mutate(r, s.d.Targets, "backup target", name, func(bt *model.BackupTarget) error {
 		bt.URL, bt.CredentialSecret, bt.PollSeconds = strings.TrimSpace(in.BackupTargetURL), in.CredentialSecret, poll
 		bt.SyncRequestedAt = now
 		return nil
 	})
-	if errors.Is(err, store.ErrNotFound) {
-		err = apierr.NotFound("backup target %s not found", name)
-	}
 	if err != nil {
 		writeErr(w, r, err)
 		return

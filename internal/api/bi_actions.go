@@ -12,7 +12,6 @@ import (
 	"github.com/plinth-storage/plinth/internal/apitypes"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/source"
-	"github.com/plinth-storage/plinth/internal/store"
 )
 
 // backingImageAction dispatches POST /v1/backingimages/{name}?action=X.
@@ -104,12 +103,9 @@ func (s *Server) cleanup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PathValue("name")
-	bi, err := s.d.BIs.Mutate(r.Context(), name, func(bi *model.BackingImage) error {
+	bi, err := mutate(r, s.d.BIs, "backing image", name, func(bi *model.BackingImage) error {
 		return markCleanup(bi, in.Disks)
 	})
-	if errors.Is(err, store.ErrNotFound) {
-		err = apierr.NotFound("backing image %s not found", name)
-	}
 	if err != nil {
 		writeErr(w, r, err)
 		return
@@ -152,13 +148,10 @@ func (s *Server) updateMinCopies(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PathValue("name")
-	bi, err := s.d.BIs.Mutate(r.Context(), name, func(bi *model.BackingImage) error {
+	bi, err := mutate(r, s.d.BIs, "backing image", name, func(bi *model.BackingImage) error {
 		bi.MinNumberOfCopies = in.MinNumberOfCopies
 		return nil
 	})
-	if errors.Is(err, store.ErrNotFound) {
-		err = apierr.NotFound("backing image %s not found", name)
-	}
 	if err != nil {
 		writeErr(w, r, err)
 		return

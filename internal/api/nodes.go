@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,7 +11,6 @@ import (
 	"github.com/plinth-storage/plinth/internal/apitypes"
 	v1 "github.com/plinth-storage/plinth/internal/engine/v1"
 	"github.com/plinth-storage/plinth/internal/model"
-	"github.com/plinth-storage/plinth/internal/store"
 )
 
 func copyID(bi model.BackingImage) v1.CopyID { return v1.CopyID{Name: bi.Name, UUID: bi.UUID} }
@@ -60,10 +58,7 @@ func (s *Server) listNodes(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) getNode(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	n, err := s.d.Nodes.Get(r.Context(), name)
-	if errors.Is(err, store.ErrNotFound) {
-		err = apierr.NotFound("node %s not found", name)
-	}
+	n, err := get(r, s.d.Nodes, "node", name)
 	if err != nil {
 		writeErr(w, r, err)
 		return
@@ -91,13 +86,10 @@ func (s *Server) nodeAction(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, r, err)
 		return
 	}
-	_, err := s.d.Nodes.Mutate(r.Context(), name, func(n *model.Node) error {
+	_, err := mutate(r, s.d.Nodes, "node", name, func(n *model.Node) error {
 		n.Disks = in.Disks
 		return nil
 	})
-	if errors.Is(err, store.ErrNotFound) {
-		err = apierr.NotFound("node %s not found", name)
-	}
 	if err != nil {
 		writeErr(w, r, err)
 		return

@@ -43,10 +43,7 @@ func (s *Server) listSecrets(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) getSecret(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	v, err := s.d.Secrets.Get(r.Context(), name)
-	if errors.Is(err, store.ErrNotFound) {
-		err = apierr.NotFound("secret %s not found", name)
-	}
+	v, err := get(r, s.d.Secrets, "secret", name)
 	if err != nil {
 		writeErr(w, r, err)
 		return

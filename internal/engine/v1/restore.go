@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 
 	"github.com/plinth-storage/plinth/internal/imagefmt"
 )
@@ -26,23 +25,9 @@ type RandomWriter struct {
 // CreateRandom starts a new copy filled by positioned writes. It fails like
 // Create: ErrExists if the copy is there, ErrBusy if its temp file exists.
 func (d *Disk) CreateRandom(id CopyID) (*RandomWriter, error) {
-	if err := id.Validate(); err != nil {
-		return nil, err
-	}
-	dir := d.CopyDir(id)
-	if _, err := os.Stat(filepath.Join(dir, BackingName)); err == nil {
-		return nil, fmt.Errorf("create copy %s on disk %s: %w", id, d.path, ErrExists)
-	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("create copy %s: %w", id, err)
-	}
-	tmp := filepath.Join(dir, TempName)
-	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o640)
-	if errors.Is(err, fs.ErrExist) {
-		return nil, fmt.Errorf("create copy %s on disk %s: %s exists: %w", id, d.path, tmp, ErrBusy)
-	}
+	dir, tmp, f, err := d.startCopy(id)
 	if err != nil {
-		return nil, fmt.Errorf("create copy %s: %w", id, err)
+		return nil, err
 	}
 	return &RandomWriter{id: id, disk: d, dir: dir, tmp: tmp, f: f}, nil
 }

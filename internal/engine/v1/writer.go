@@ -68,26 +68,36 @@ type Writer struct {
 // is already there and with ErrBusy if its temp file exists (another Writer,
 // or a crash that CleanupTemp has not cleaned yet).
 func (d *Disk) Create(id CopyID) (*Writer, error) {
-	if err := id.Validate(); err != nil {
-		return nil, err
-	}
-	dir := d.CopyDir(id)
-	if _, err := os.Stat(filepath.Join(dir, BackingName)); err == nil {
-		return nil, fmt.Errorf("create copy %s on disk %s: %w", id, d.path, ErrExists)
-	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("create copy %s: %w", id, err)
-	}
-	tmp := filepath.Join(dir, TempName)
-	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o640)
-	if errors.Is(err, fs.ErrExist) {
-		return nil, fmt.Errorf("create copy %s on disk %s: %s exists: %w", id, d.path, tmp, ErrBusy)
-	}
+	dir, tmp, f, err := d.startCopy(id)
 	if err != nil {
-		return nil, fmt.Errorf("create copy %s: %w", id, err)
+		return nil, err
 	}
 	pipe := newPipeline(f, sha512.New())
 	return &Writer{disk: d, id: id, dir: dir, tmp: tmp, f: f, pipe: pipe, buf: pipe.buffer()}, nil
+}
+
+// startCopy validates id, refuses an existing copy (ErrExists) or a live
+// temp file (ErrBusy), and creates the copy's temp file exclusively.
+func (d *Disk) startCopy(id CopyID) (dir, tmp string, f *os.File, err error) {
+	if err := id.Validate(); err != nil {
+		return "", "", nil, err
+	}
+	dir = d.CopyDir(id)
+	if _, err := os.Stat(filepath.Join(dir, BackingName)); err == nil {
+		return "", "", nil, fmt.Errorf("create copy %s on disk %s: %w", id, d.path, ErrExists)
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return "", "", nil, fmt.Errorf("create copy %s: %w", id, err)
+	}
+	tmp = filepath.Join(dir, TempName)
+	f, err = os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o640)
+	if errors.Is(err, fs.ErrExist) {
+		return "", "", nil, fmt.Errorf("create copy %s on disk %s: %s exists: %w", id, d.path, tmp, ErrBusy)
+	}
+	if err != nil {
+		return "", "", nil, fmt.Errorf("create copy %s: %w", id, err)
+	}
+	return dir, tmp, f, nil
 }
 
 // Written is the number of bytes accepted so far (for progress and for the

@@ -15,6 +15,13 @@ const (
 // buildSchemas declares every published type, its methods and actions.
 func buildSchemas() *rancher.Schemas {
 	s := rancher.NewSchemas()
+	addBackingImageSchemas(s)
+	addBackupSchemas(s)
+	addNodeAndSettingSchemas(s)
+	return s
+}
+
+func addBackingImageSchemas(s *rancher.Schemas) {
 	bi := s.Add(schemaBackingImage, apitypes.BackingImage{})
 	bi.CollectionMethods = []string{"GET", "POST"}
 	bi.ResourceMethods = []string{"GET", "DELETE"}
@@ -41,7 +48,9 @@ func buildSchemas() *rancher.Schemas {
 	helper(s, "backupBackingImageBatchCreateInput", apitypes.BackupBackingImageBatchCreateInput{})
 	helper(s, "backupBackingImageBatchResult", apitypes.BackupBackingImageBatchResult{})
 	helper(s, "batchItemError", apitypes.BatchItemError{})
+}
 
+func addBackupSchemas(s *rancher.Schemas) {
 	bbi := s.Add(schemaBackup, apitypes.BackupBackingImage{})
 	bbi.ResourceMethods = []string{"GET", "DELETE"}
 	bbi.ResourceActions["backupBackingImageRestore"] = rancher.Action{Input: "backingImageRestoreInput", Output: schemaBackingImage}
@@ -72,7 +81,9 @@ func buildSchemas() *rancher.Schemas {
 	sec.CollectionMethods = []string{"GET", "POST"}
 	sec.ResourceMethods = []string{"GET", "DELETE"}
 	helper(s, "secretCreateInput", apitypes.SecretCreateInput{})
+}
 
+func addNodeAndSettingSchemas(s *rancher.Schemas) {
 	n := s.Add(schemaNode, apitypes.Node{})
 	n.ResourceActions["diskUpdate"] = rancher.Action{Input: "diskUpdateInput", Output: schemaNode}
 	helper(s, "diskUpdateInput", apitypes.DiskUpdateInput{})
@@ -84,7 +95,6 @@ func buildSchemas() *rancher.Schemas {
 	st.ResourceMethods = []string{"GET", "PUT"}
 	st.Field("value").Update = true
 	helper(s, "settingDefinition", apitypes.SettingDefinition{})
-	return s
 }
 
 // helper adds an input, output or embedded type: published for clients,

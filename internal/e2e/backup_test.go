@@ -31,6 +31,21 @@ func TestBackupToFileAndS3(t *testing.T) {
 	d.addTarget(t, "files", "file://"+fileDir)
 	d.addS3Target(t, gw, gw.NewBucket(t), "s3")
 
+	n1, n2 := checkNamingRules(t, d)
+
+	// img-b shares its first 8 MiB with img-a; img-c is new; img-u is not ready.
+	sumB := checkBatch(t, d, dir)
+	blocksBefore := countBlocks(t, fileDir)
+	checkRestores(t, d, sumA, n1, n2)
+	checkDeleteKeepsSharedBlocks(t, d, fileDir, blocksBefore, n1, sumB)
+	checkSecondServer(t, d, gw, imgA, sumA)
+}
+
+// checkNamingRules backs img-a up to "files" and "s3" and checks the
+// naming rules, the duplicate 409, the no-body default and a missing
+// target's 404. It returns the two backups' names.
+func checkNamingRules(t *testing.T, d *daemon) (string, string) {
+	t.Helper()
 	b1 := d.backupOf("img-a", `{"backupTargetName":"files"}`)
 	b2 := d.backupOf("img-a", `{"backupTargetName":"s3","name":"img-a"}`)
 	n1, n2 := b1["name"].(string), b2["name"].(string)
@@ -56,8 +71,14 @@ func TestBackupToFileAndS3(t *testing.T) {
 	if code, _ := d.call("POST", "/v1/backingimages/img-a?action=backupBackingImageCreate", `{"backupTargetName":"nope"}`); code != 404 {
 		t.Fatalf("missing target: %d, want 404", code)
 	}
+	return n1, n2
+}
 
-	// img-b shares its first 8 MiB with img-a; img-c is new; img-u is not ready.
+// checkBatch creates img-b (sharing blocks with img-a), img-c and the
+// never-ready img-u, checks an explicit name, and batch-backs-up all three
+// to "files". It returns img-b's checksum.
+func checkBatch(t *testing.T, d *daemon, dir string) string {
+	t.Helper()
 	imgB := filepath.Join(dir, "b.raw")
 	writeImage(t, imgB, 12<<20+5, 8<<20, 21)
 	f, _ := os.OpenFile(imgB, os.O_WRONLY, 0)
@@ -98,9 +119,12 @@ func TestBackupToFileAndS3(t *testing.T) {
 	for _, n := range batchNames {
 		d.waitBackup(n, "Completed", time.Minute)
 	}
-	blocksBefore := countBlocks(t, fileDir)
+	return sumB
+}
 
-	// Restore each backup of img-a in turn.
+// checkRestores deletes img-a and restores each of its backups in turn.
+func checkRestores(t *testing.T, d *daemon, sumA, n1, n2 string) {
+	t.Helper()
 	d.deleteImage("img-a")
 	for _, bbi := range []string{n1, n2} {
 		d.restoreAndCheck(bbi, "img-a", "v1", sumA)
@@ -109,8 +133,12 @@ func TestBackupToFileAndS3(t *testing.T) {
 		}
 		d.deleteImage("img-a")
 	}
+}
 
-	// Deleting img-a's file backup removes its cfg and only its own blocks.
+// checkDeleteKeepsSharedBlocks deletes img-a's file backup: its cfg and
+// its own block go, the blocks img-b shares stay and img-b still restores.
+func checkDeleteKeepsSharedBlocks(t *testing.T, d *daemon, fileDir string, blocksBefore int, n1, sumB string) {
+	t.Helper()
 	d.mustCall(200, "DELETE", "/v1/backupbackingimages/"+n1, "")
 	d.waitGone("/v1/backupbackingimages/"+n1, 30*time.Second)
 	if _, err := os.Stat(filepath.Join(fileDir, "backupstore/backing-images/backing-images/img-a/backing-image.cfg")); !os.IsNotExist(err) {
@@ -125,8 +153,12 @@ func TestBackupToFileAndS3(t *testing.T) {
 	list := d.mustCall(200, "GET", "/v1/backupbackingimages?backingImageName=img-b&backupTargetName=files", "")
 	bbiB = list["data"].([]any)[0].(map[string]any)["name"].(string)
 	d.restoreAndCheck(bbiB, "img-b", "v1", sumB)
+}
 
-	// A second installation finds the S3 backups and restores one.
+// checkSecondServer starts another installation on the same S3 target: it
+// lists img-a's backup after a sync and restores it byte-identically.
+func checkSecondServer(t *testing.T, d *daemon, gw *testenv.S3Server, imgA, sumA string) {
+	t.Helper()
 	d2 := startDaemon(t, "")
 	d2.addS3Target(t, gw, strings.TrimSuffix(strings.TrimPrefix(d.mustCall(200, "GET", "/v1/backuptargets/s3", "")["backupTargetURL"].(string), "s3://"), "@us-east-1/"), "s3")
 	var found string
@@ -144,7 +176,7 @@ func TestBackupToFileAndS3(t *testing.T) {
 		t.Fatal("the second server did not list img-a's S3 backup after syncing")
 	}
 	d2.restoreAndCheck(found, "img-a", "v1", sumA)
-	resp, err = http.Get(d2.URL + "/v1/backingimages/img-a/download")
+	resp, err := http.Get(d2.URL + "/v1/backingimages/img-a/download")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -80,12 +81,19 @@ func Recover(logger *slog.Logger) Middleware {
 // orchestrators probing liveness.
 const HealthPath = "/healthz"
 
+// TokenCookie is the cookie the web UI keeps the API token in: a browser
+// cannot add an Authorization header to EventSource or to its page loads.
+// The UI sets it with SameSite=Strict, so other sites cannot use it.
+const TokenCookie = "plinth_token"
+
 // RequireToken rejects requests that do not present token with a 401 error
-// envelope. The token is accepted as "Authorization: Bearer <token>" or as
+// envelope. The token is accepted as "Authorization: Bearer <token>", as
 // the password of HTTP basic auth (any user), which is how Rancher-style
-// clients send their secret key. Comparison is constant-time. HealthPath is
-// exempt. An empty token disables the check: the server decides when a token
-// is mandatory (listening beyond loopback).
+// clients send their secret key, or as the TokenCookie cookie (the web UI).
+// Comparison is constant-time. HealthPath and the UI's static files (GET /
+// and /ui/...), which hold no data, are exempt. An empty token disables the
+// check: the server decides when a token is mandatory (listening beyond
+// loopback).
 func RequireToken(token string) Middleware {
 	if token == "" {
 		return func(next http.Handler) http.Handler { return next }
@@ -93,7 +101,7 @@ func RequireToken(token string) Middleware {
 	want := sha256.Sum256([]byte(token))
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path == HealthPath || tokenMatches(r, want) {
+			if r.URL.Path == HealthPath || isStaticUI(r) || tokenMatches(r, want) {
 				next.ServeHTTP(w, r)
 				return
 			}
@@ -102,6 +110,14 @@ func RequireToken(token string) Middleware {
 				"missing or wrong API token: send the server's token as \"Authorization: Bearer <token>\"")
 		})
 	}
+}
+
+// isStaticUI reports whether r fetches the web UI's page or assets.
+func isStaticUI(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	return r.URL.Path == "/" || strings.HasPrefix(r.URL.Path, "/ui/")
 }
 
 // tokenMatches compares hashes, so neither the content nor the length of
@@ -113,6 +129,8 @@ func tokenMatches(r *http.Request, want [32]byte) bool {
 		got = strings.TrimSpace(rest)
 	} else if _, pass, ok := r.BasicAuth(); ok {
 		got = pass
+	} else if c, err := r.Cookie(TokenCookie); err == nil {
+		got, _ = url.QueryUnescape(c.Value)
 	}
 	if got == "" {
 		return false

@@ -186,6 +186,8 @@ func TestRequireToken(t *testing.T) {
 		// base64("access:s3cret-token")
 		{"basic password", "/v1/schemas", map[string]string{"Authorization": "Basic YWNjZXNzOnMzY3JldC10b2tlbg=="}, http.StatusOK},
 		{"healthz exempt", "/healthz", nil, http.StatusOK},
+		{"ui cookie", "/v1/schemas", map[string]string{"Cookie": TokenCookie + "=s3cret-token"}, http.StatusOK},
+		{"wrong cookie", "/v1/schemas", map[string]string{"Cookie": TokenCookie + "=nope"}, http.StatusUnauthorized},
 	} {
 		resp, body, err := do(t, http.MethodGet, srv.URL+tc.path, tc.hdr)
 		if err != nil {
@@ -207,9 +209,25 @@ func TestRequireToken(t *testing.T) {
 	// 401s count under their route, not as "unmatched".
 	checkSeries(t, reg, "plinth_api_requests_total", map[string]float64{
 		"code=200,method=GET,route=/healthz":    1,
-		"code=200,method=GET,route=/v1/schemas": 3,
-		"code=401,method=GET,route=/v1/schemas": 3,
+		"code=200,method=GET,route=/v1/schemas": 4,
+		"code=401,method=GET,route=/v1/schemas": 4,
 	})
+}
+
+func TestStaticUIIsExemptFromToken(t *testing.T) {
+	h := RequireToken("tok")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	for path, want := range map[string]int{"/": 200, "/ui/app.js": 200, "/v1/backingimages": 401} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code != want {
+			t.Errorf("GET %s without a token: %d, want %d", path, rec.Code, want)
+		}
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/ui/x", nil))
+	if rec.Code != 401 {
+		t.Errorf("POST /ui/x without a token: %d, want 401", rec.Code)
+	}
 }
 
 func TestRequireTokenEmptyDisables(t *testing.T) {

@@ -37,6 +37,7 @@ export async function request(method, url, body) {
     throw new ApiError(0, `cannot reach the plinth server (${err.message}); check that it is running`);
   }
   const text = await resp.text();
+  if (resp.status === 401) askForToken();
   if (!resp.ok) throw errorFrom(resp.status, resp.statusText, text);
   if (text.trim() === '') return null;
   try {
@@ -44,6 +45,19 @@ export async function request(method, url, body) {
   } catch {
     throw new ApiError(resp.status, `the server sent a reply that is not JSON for ${method} ${url}`);
   }
+}
+
+// askForToken asks once for the API token of a server that requires one
+// (it listens beyond loopback), keeps it in a same-site cookie, which the
+// browser then sends with every request and the event stream, and reloads.
+let asked = false;
+function askForToken() {
+  if (asked) return;
+  asked = true;
+  const token = window.prompt('This plinth server requires its API token (PLINTH_TOKEN). Enter it:');
+  if (!token) return;
+  document.cookie = `plinth_token=${encodeURIComponent(token)}; path=/; SameSite=Strict`;
+  window.location.reload();
 }
 
 export const get = (url) => request('GET', url);

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 )
 
 // Op names used in Error.Op, fault-injection rules and metrics labels.
@@ -78,6 +80,30 @@ const tempMarker = ".tmp."
 // writes before renaming it to name; nanos makes it unique per writer.
 func TempName(name string, nanos int64) string {
 	return name + tempMarker + strconv.FormatInt(nanos, 10)
+}
+
+// NewTempName returns TempName(name, nanos) with nanos the current time in
+// nanoseconds, raised where needed so that no two calls in this process
+// return the same name, even when two Puts of one key read the same clock
+// value. Other processes writing the same directory are told apart by the
+// clock alone, as Longhorn's are.
+func NewTempName(name string) string {
+	return TempName(name, nextNanos())
+}
+
+// lastNanos is the nanos of the latest NewTempName.
+var lastNanos atomic.Int64
+
+// nextNanos returns the current Unix time in nanoseconds, or one more than
+// the value it returned last if the clock has not moved past it.
+func nextNanos() int64 {
+	for {
+		last := lastNanos.Load()
+		now := max(time.Now().UnixNano(), last+1)
+		if lastNanos.CompareAndSwap(last, now) {
+			return now
+		}
+	}
 }
 
 // IsTempName reports whether a directory entry name is a temporary file made

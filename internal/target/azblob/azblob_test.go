@@ -1,13 +1,12 @@
 package azblob
 
 import (
-	"context"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/plinth-storage/plinth/internal/target"
+	"github.com/plinth-storage/plinth/internal/target/drivertest"
 	"github.com/plinth-storage/plinth/internal/target/targettest"
 	"github.com/plinth-storage/plinth/internal/testenv"
 )
@@ -30,18 +29,7 @@ func TestAzblob(t *testing.T) {
 
 func open(t *testing.T, u *url.URL, secret map[string]string) *Driver {
 	t.Helper()
-	d, err := New(t.Context(), u, secret)
-	if err != nil {
-		t.Fatalf("New(%s): %v", u, err)
-	}
-	t.Cleanup(func() { d.Close() })
-	return d
-}
-
-func ctxTimeout(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	t.Cleanup(cancel)
-	return ctx
+	return drivertest.Open(t, New, u, secret)
 }
 
 // testContainerRoot checks a URL without a path (the container root) and
@@ -50,7 +38,7 @@ func testContainerRoot(t *testing.T, srv *testenv.AzuriteServer) {
 	c := srv.NewContainer(t)
 	whole := open(t, srv.URL(c, ""), srv.Secret())
 	sub := open(t, srv.URL(c, "p"), srv.Secret())
-	ctx := ctxTimeout(t)
+	ctx := drivertest.Ctx(t)
 	if err := sub.Put(ctx, "k", []byte("v")); err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +65,7 @@ func testContainerRoot(t *testing.T, srv *testenv.AzuriteServer) {
 // must not touch ".../vol2" or ".../vol/x".
 func testDeleteIsExact(t *testing.T, srv *testenv.AzuriteServer) {
 	d := open(t, srv.URL(srv.NewContainer(t), "bs"), srv.Secret())
-	ctx := ctxTimeout(t)
+	ctx := drivertest.Ctx(t)
 	for _, k := range []string{"v/vol", "v/vol2", "v/volx/y"} {
 		if err := d.Put(ctx, k, []byte(k)); err != nil {
 			t.Fatal(err)
@@ -100,7 +88,7 @@ func testWrongKey(t *testing.T, srv *testenv.AzuriteServer) {
 	secret := srv.Secret()
 	secret[SecretAccountKey] = "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXktd3Jvbmcta2V5LXdyb25nLWtleQ=="
 	d := open(t, srv.URL(srv.NewContainer(t), ""), secret)
-	err := d.Check(ctxTimeout(t))
+	err := d.Check(drivertest.Ctx(t))
 	if !target.IsPermanent(err) || !strings.Contains(err.Error(), "credentials refused") {
 		t.Fatalf("Check with a wrong key = %v (kind %v), want permanent 'credentials refused'", err, target.KindOf(err))
 	}
@@ -117,7 +105,7 @@ func testWrongKey(t *testing.T, srv *testenv.AzuriteServer) {
 
 func testMissingContainer(t *testing.T, srv *testenv.AzuriteServer) {
 	d := open(t, srv.URL("no-such-container", ""), srv.Secret())
-	ctx := ctxTimeout(t)
+	ctx := drivertest.Ctx(t)
 	checks := map[string]error{
 		"Check": d.Check(ctx),
 		"Put":   d.Put(ctx, "k", []byte("v")),
@@ -133,7 +121,7 @@ func testMissingContainer(t *testing.T, srv *testenv.AzuriteServer) {
 
 func testServerRestart(t *testing.T, srv *testenv.AzuriteServer) {
 	d := open(t, srv.URL(srv.NewContainer(t), ""), srv.Secret())
-	ctx := ctxTimeout(t)
+	ctx := drivertest.Ctx(t)
 	if err := d.Put(ctx, "k", []byte("before")); err != nil {
 		t.Fatal(err)
 	}

@@ -15,12 +15,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"sync"
 	"time"
 
 	"github.com/cloudsoda/go-smb2"
 
 	"github.com/plinth-storage/plinth/internal/target"
+	"github.com/plinth-storage/plinth/internal/target/redial"
 )
 
 var _ target.Target = (*Driver)(nil)
@@ -38,15 +38,11 @@ const (
 // Driver is a CIFS/SMB target. It keeps one authenticated session with the
 // share mounted, redialled on the first call after it broke.
 type Driver struct {
-	cfg config
-
-	dialing chan struct{} // one token: only one caller (re)connects at a time
-
-	mu     sync.Mutex
-	sess   *session
-	closed bool
+	cfg      config
+	sessions *redial.Holder[*session]
 }
 
+// session is one logged-on SMB session with the share mounted.
 type session struct {
 	smb   *smb2.Session
 	share *smb2.Share
@@ -60,49 +56,13 @@ func New(ctx context.Context, u *url.URL, secret map[string]string) (*Driver, er
 	if err != nil {
 		return nil, target.NewError(target.OpCheck, "", target.KindPermanent, err)
 	}
-	return &Driver{cfg: cfg, dialing: make(chan struct{}, 1)}, nil
+	d := &Driver{cfg: cfg}
+	d.sessions = redial.New(d.dial, errClosed)
+	return d, nil
 }
 
 // errClosed is returned by every method after Close.
 var errClosed = errors.New("cifs target is closed")
-
-// session returns the current session, dialling and mounting the share if
-// there is none.
-func (d *Driver) session(ctx context.Context) (*session, error) {
-	d.mu.Lock()
-	s, closed := d.sess, d.closed
-	d.mu.Unlock()
-	if !closed && s != nil {
-		return s, nil // fast path: no token needed
-	}
-	select {
-	case d.dialing <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	defer func() { <-d.dialing }()
-	d.mu.Lock()
-	s, closed = d.sess, d.closed
-	d.mu.Unlock()
-	if closed {
-		return nil, errClosed
-	}
-	if s != nil {
-		return s, nil
-	}
-	s, err := d.dial(ctx)
-	if err != nil {
-		return nil, err
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.closed {
-		s.close()
-		return nil, errClosed
-	}
-	d.sess = s
-	return s, nil
-}
 
 func (d *Driver) dial(ctx context.Context) (*session, error) {
 	dialer := &smb2.Dialer{Initiator: &smb2.NTLMInitiator{User: d.cfg.user, Password: d.cfg.pass, Domain: d.cfg.domain}}
@@ -113,7 +73,7 @@ func (d *Driver) dial(ctx context.Context) (*session, error) {
 	share, err := sm.WithContext(ctx).Mount(`\\` + d.cfg.host + `\` + d.cfg.share)
 	if err != nil {
 		s := &session{smb: sm}
-		s.close()
+		s.Close()
 		return nil, &setupError{stage: "mounting share " + d.cfg.share, err: err}
 	}
 	return &session{smb: sm, share: share}, nil
@@ -128,21 +88,22 @@ type setupError struct {
 func (e *setupError) Error() string { return e.stage + ": " + e.err.Error() }
 func (e *setupError) Unwrap() error { return e.err }
 
-// close logs the session off and closes its connection, briefly.
-func (s *session) close() {
+// Broken is false: a broken session shows in the errors of the calls
+// made on it, and the driver forgets it then (see attempt).
+func (s *session) Broken() bool { return false }
+
+// Close logs the session off and closes its connection, briefly.
+func (s *session) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	_ = s.smb.WithContext(ctx).Logoff()
 }
 
-// drop forgets s if it is current and closes it in the background.
+// drop forgets s so that the next call redials, and closes it in the
+// background (a server that stopped answering makes Close wait).
 func (d *Driver) drop(s *session) {
-	d.mu.Lock()
-	if d.sess == s {
-		d.sess = nil
-	}
-	d.mu.Unlock()
-	go s.close()
+	d.sessions.Forget(s)
+	go s.Close()
 }
 
 // do runs fn with the share bound to a ctx limited by opTimeout, and
@@ -166,7 +127,7 @@ func (d *Driver) do(ctx context.Context, op, key string, again func() bool, fn f
 var errBroken = errors.New("SMB session dropped")
 
 func (d *Driver) attempt(ctx, opCtx context.Context, fn func(ctx context.Context, sh *smb2.Share) error) error {
-	s, err := d.session(opCtx)
+	s, err := d.sessions.Get(opCtx)
 	if err != nil {
 		return err
 	}
@@ -222,12 +183,6 @@ func (d *Driver) Properties() target.Properties {
 
 // Close logs off; the driver must not be used afterwards.
 func (d *Driver) Close() error {
-	d.mu.Lock()
-	s := d.sess
-	d.sess, d.closed = nil, true
-	d.mu.Unlock()
-	if s != nil {
-		s.close()
-	}
+	d.sessions.Close()
 	return nil
 }

@@ -5,13 +5,12 @@ import (
 	"errors"
 	"io"
 	"os"
-	"path"
-	"sync/atomic"
 	"time"
 
 	"github.com/cloudsoda/go-smb2"
 
 	"github.com/plinth-storage/plinth/internal/target"
+	"github.com/plinth-storage/plinth/internal/target/fstarget"
 )
 
 // Put writes data durably under key: temp file, write, FLUSH, close,
@@ -20,61 +19,9 @@ func (d *Driver) Put(ctx context.Context, key string, data []byte) error {
 	if err := target.ValidateKey(target.OpPut, key); err != nil {
 		return err
 	}
-	dir, name := path.Split(key)
-	dir = d.cfg.remote(path.Clean("/" + dir)[1:])
-	final := d.cfg.remote(key)
 	return d.do(ctx, target.OpPut, key, always, func(ctx context.Context, sh *smb2.Share) error {
-		if dir != "" {
-			if err := sh.MkdirAll(dir, 0o755); err != nil {
-				return err
-			}
-		}
-		tmp := joinRemote(dir, target.TempName(name, nextNanos()))
-		if err := writeFile(sh, tmp, data); err != nil {
-			removeQuietly(ctx, sh, tmp)
-			return err
-		}
-		lock := keyLock(d.cfg.addr, d.cfg.share, final)
-		lock.Lock()
-		err := renameOver(ctx, sh, tmp, final)
-		lock.Unlock()
-		if err != nil {
-			removeQuietly(ctx, sh, tmp)
-			return err
-		}
-		return nil
+		return fstarget.Put(ctx, d.fs(sh), key, data)
 	})
-}
-
-func joinRemote(dir, name string) string {
-	if dir == "" {
-		return name
-	}
-	return dir + `\` + name
-}
-
-// writeFile creates name exclusively, writes data, flushes it to the
-// server's disk and closes it.
-func writeFile(sh *smb2.Share, name string, data []byte) error {
-	f, err := sh.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-// renameOver renames tmp over final. SMB refuses to replace a file another
-// client holds open without delete sharing, so a sharing violation or
-// access denial is retried briefly (see keyLock).
-func renameOver(ctx context.Context, sh *smb2.Share, tmp, final string) error {
-	return retryShared(ctx, func() error { return sh.Rename(tmp, final) })
 }
 
 // retryShared runs fn until it succeeds, fails other than by a sharing
@@ -92,28 +39,6 @@ func retryShared(ctx context.Context, fn func() error) error {
 		case <-time.After(delay):
 		}
 		delay = min(2*delay, 200*time.Millisecond)
-	}
-}
-
-// removeQuietly removes a temp file after a failed Put, briefly, even when
-// ctx is done; a failure leaves a temp file that List hides.
-func removeQuietly(ctx context.Context, sh *smb2.Share, name string) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	_ = sh.WithContext(ctx).Remove(name)
-}
-
-// lastNanos makes temporary names unique within the process even when two
-// Puts read the same clock value.
-var lastNanos atomic.Int64
-
-func nextNanos() int64 {
-	for {
-		last := lastNanos.Load()
-		now := max(time.Now().UnixNano(), last+1)
-		if lastNanos.CompareAndSwap(last, now) {
-			return now
-		}
 	}
 }
 

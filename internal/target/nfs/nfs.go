@@ -17,10 +17,10 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
-	"sync"
 
 	"github.com/plinth-storage/plinth/internal/target"
 	"github.com/plinth-storage/plinth/internal/target/nfs/nfs3"
+	"github.com/plinth-storage/plinth/internal/target/redial"
 )
 
 var _ target.Target = (*Driver)(nil)
@@ -33,14 +33,9 @@ const connections = 8
 // remounted on the first call after it broke (a server restart, a network
 // failure); the call that saw it break gets a transient error.
 type Driver struct {
-	cfg config
-	log *slog.Logger
-
-	dialing chan struct{} // one token: only one caller (re)connects at a time
-
-	mu     sync.Mutex
-	sess   *session
-	closed bool
+	cfg      config
+	log      *slog.Logger
+	sessions *redial.Holder[*session]
 }
 
 // New returns a driver for u (see parseURL for the accepted forms). NFS
@@ -52,64 +47,12 @@ func New(ctx context.Context, u *url.URL, secret map[string]string) (*Driver, er
 	if err != nil {
 		return nil, target.NewError(target.OpCheck, "", target.KindPermanent, err)
 	}
-	d := &Driver{cfg: cfg, log: log, dialing: make(chan struct{}, 1)}
-	return d, nil
+	dial := func(ctx context.Context) (*session, error) { return connect(ctx, cfg) }
+	return &Driver{cfg: cfg, log: log, sessions: redial.New(dial, errClosed)}, nil
 }
 
 // errClosed is returned by every method after Close.
 var errClosed = errors.New("nfs target is closed")
-
-// session returns the live session, connecting first if there is none or
-// the last one broke.
-func (d *Driver) session(ctx context.Context) (*session, error) {
-	d.mu.Lock()
-	s, closed := d.sess, d.closed
-	d.mu.Unlock()
-	if !closed && s != nil && s.conn.Err() == nil {
-		return s, nil // fast path: no token needed
-	}
-	select {
-	case d.dialing <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	defer func() { <-d.dialing }()
-	d.mu.Lock()
-	s, closed = d.sess, d.closed
-	d.mu.Unlock()
-	if closed {
-		return nil, errClosed
-	}
-	if s != nil && s.conn.Err() == nil {
-		return s, nil
-	}
-	if s != nil {
-		d.drop(s)
-	}
-	s, err := connect(ctx, d.cfg)
-	if err != nil {
-		return nil, err
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.closed {
-		s.conn.Close()
-		return nil, errClosed
-	}
-	d.sess = s
-	return s, nil
-}
-
-// drop forgets s (if it is still the current session) and closes it, so
-// the next call reconnects and remounts.
-func (d *Driver) drop(s *session) {
-	d.mu.Lock()
-	if d.sess == s {
-		d.sess = nil
-	}
-	d.mu.Unlock()
-	s.conn.Close()
-}
 
 // do runs fn on a live session and classifies its error. A stale handle
 // resets the directory cache and fn runs again (a file replaced by a
@@ -121,7 +64,7 @@ func (d *Driver) do(ctx context.Context, op, key string, fn func(*session) error
 	var err error
 	for i := 0; i < attempts; i++ {
 		var s *session
-		if s, err = d.session(ctx); err != nil {
+		if s, err = d.sessions.Get(ctx); err != nil {
 			break
 		}
 		err = fn(s)
@@ -129,8 +72,9 @@ func (d *Driver) do(ctx context.Context, op, key string, fn func(*session) error
 		switch {
 		case err == nil:
 			return nil
-		case errors.As(err, &ce):
-			d.drop(s)
+		case errors.As(err, &ce): // the next call redials
+			d.sessions.Forget(s)
+			s.Close()
 		case isStale(err):
 			s.dirs.reset()
 			if i == 1 {
@@ -182,13 +126,7 @@ func (d *Driver) Properties() target.Properties {
 
 // Close closes the connection; the driver must not be used afterwards.
 func (d *Driver) Close() error {
-	d.mu.Lock()
-	s := d.sess
-	d.sess, d.closed = nil, true
-	d.mu.Unlock()
-	if s != nil {
-		s.conn.Close()
-	}
+	d.sessions.Close()
 	return nil
 }
 

@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync/atomic"
-	"time"
 
 	"github.com/plinth-storage/plinth/internal/target"
+	"github.com/plinth-storage/plinth/internal/target/fstarget"
 	"github.com/plinth-storage/plinth/internal/target/nfs/nfs3"
 )
+
+var _ fstarget.Writer[[]byte, []byte] = (*session)(nil)
 
 // Put writes data durably under key: temp file, unstable writes, COMMIT,
 // RENAME (see the package doc).
@@ -17,37 +18,40 @@ func (d *Driver) Put(ctx context.Context, key string, data []byte) error {
 	if err := target.ValidateKey(target.OpPut, key); err != nil {
 		return err
 	}
-	el := elems(key)
-	name := el[len(el)-1]
 	return d.do(ctx, target.OpPut, key, func(s *session) error {
-		dir, err := s.dirFH(ctx, el[:len(el)-1], true)
-		if err != nil {
-			return err
-		}
-		tmp := target.TempName(name, nextNanos())
-		fh, err := s.conn.Create(ctx, dir, tmp, 0o644)
-		if err != nil {
-			return err
-		}
-		err = s.writeAll(ctx, fh, data)
-		if err == nil {
-			err = s.conn.Rename(ctx, dir, tmp, dir, name)
-		}
-		if err != nil {
-			s.removeQuietly(ctx, dir, tmp)
-		}
-		return err
+		return fstarget.Put(ctx, s, key, data)
 	})
+}
+
+// MkdirAll returns the handle of directory dir, making it and its parents
+// as needed.
+func (s *session) MkdirAll(ctx context.Context, dir string) ([]byte, error) {
+	return s.dirFH(ctx, elems(dir), true)
+}
+
+// Create makes file name in dir and returns its handle.
+func (s *session) Create(ctx context.Context, dir []byte, name string) ([]byte, error) {
+	return s.conn.Create(ctx, dir, name, 0o644)
+}
+
+// Rename renames from over to within dir.
+func (s *session) Rename(ctx context.Context, dir []byte, from, to string) error {
+	return s.conn.Rename(ctx, dir, from, dir, to)
+}
+
+// Remove removes file name from dir.
+func (s *session) Remove(ctx context.Context, dir []byte, name string) error {
+	return s.conn.Remove(ctx, dir, name)
 }
 
 // errVerifierChanged means the server restarted between WRITE and COMMIT
 // and may have lost the unstable data: the whole Put must be redone.
 var errVerifierChanged = errors.New("NFS server write verifier changed before COMMIT (server restarted); uncommitted data may be lost")
 
-// writeAll writes data to fh in chunks of at most wtmax bytes with
+// WriteDurably writes data to fh in chunks of at most wtmax bytes with
 // UNSTABLE stability, then COMMITs unless the server already made every
-// write stable.
-func (s *session) writeAll(ctx context.Context, fh []byte, data []byte) error {
+// write stable. An NFS file handle needs no closing.
+func (s *session) WriteDurably(ctx context.Context, fh []byte, data []byte) error {
 	var (
 		off    int
 		verf   uint64
@@ -83,30 +87,6 @@ func (s *session) writeAll(ctx context.Context, fh []byte, data []byte) error {
 	return nil
 }
 
-// removeQuietly removes a temporary file after a failed Put. It runs even
-// when ctx is done, briefly; a failure leaves a temp file that List hides.
-func (s *session) removeQuietly(ctx context.Context, dir []byte, name string) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	_ = s.conn.Remove(ctx, dir, name)
-}
-
-// lastNanos makes temporary names unique within the process even when two
-// Puts read the same clock value.
-var lastNanos atomic.Int64
-
-func nextNanos() int64 {
-	for {
-		last := lastNanos.Load()
-		now := max(time.Now().UnixNano(), last+1)
-		if lastNanos.CompareAndSwap(last, now) {
-			return now
-		}
-	}
-}
-
-// errIsDir is the not-found cause for Get on a directory key.
-var errIsDir = errors.New("key is a directory, not an object")
 
 // Get reads the whole object under key.
 func (d *Driver) Get(ctx context.Context, key string) ([]byte, error) {

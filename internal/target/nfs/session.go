@@ -33,6 +33,13 @@ type session struct {
 	mountFH []byte
 }
 
+// Broken reports whether the connection failed; the driver then dials and
+// mounts anew.
+func (s *session) Broken() bool { return s.conn.Err() != nil }
+
+// Close closes the connection; calls in flight on it fail.
+func (s *session) Close() { s.conn.Close() }
+
 // mountInfo is what remount needs to ask for the root handle again.
 type mountInfo struct {
 	addr string

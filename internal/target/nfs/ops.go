@@ -87,7 +87,6 @@ func (s *session) WriteDurably(ctx context.Context, fh []byte, data []byte) erro
 	return nil
 }
 
-
 // Get reads the whole object under key.
 func (d *Driver) Get(ctx context.Context, key string) ([]byte, error) {
 	if err := target.ValidateKey(target.OpGet, key); err != nil {

@@ -89,6 +89,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/backupbackingimages/{name}", s.backupAction)
 	mux.HandleFunc("GET /v1/backuptargets", s.listBackupTargets)
 	mux.HandleFunc("POST /v1/backuptargets", s.createBackupTarget)
+	mux.HandleFunc("PUT /v1/backuptargets", s.syncAllTargets)
 	mux.HandleFunc("GET /v1/backuptargets/{name}", s.serveBackupTarget)
 	mux.HandleFunc("DELETE /v1/backuptargets/{name}", s.deleteBackupTarget)
 	mux.HandleFunc("POST /v1/backuptargets/{name}", s.backupTargetAction)

@@ -209,3 +209,34 @@ func (s *Server) updateTarget(w http.ResponseWriter, r *http.Request, name strin
 	}
 	s.replyChecked(w, r, name)
 }
+
+// syncAllTargets is Longhorn's PUT /v1/backuptargets
+// {"syncAllBackupTargets": true}: every target is checked and listed now.
+// It answers with the collection.
+func (s *Server) syncAllTargets(w http.ResponseWriter, r *http.Request) {
+	var in syncBackupResource
+	if err := rancher.ReadInput(r, &in); err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	if in.SyncAllBackupTargets {
+		list, _, err := s.d.Targets.List(r.Context())
+		if err != nil {
+			writeErr(w, r, err)
+			return
+		}
+		now := time.Now().UTC()
+		for _, t := range list {
+			_, err := mutate(r, s.d.Targets, "backup target", t.Name, func(bt *model.BackupTarget) error {
+				bt.SyncRequestedAt = now
+				return nil
+			})
+			if err != nil {
+				writeErr(w, r, err)
+				return
+			}
+			s.d.Backups.CheckTarget(t.Name)
+		}
+	}
+	s.listBackupTargets(w, r)
+}

@@ -63,7 +63,7 @@ func addBackupSchemas(s *rancher.Schemas) {
 	helper(s, "badBlock", apitypes.BadBlock{})
 
 	bt := s.Add(schemaBackupTarget, apitypes.BackupTarget{})
-	bt.CollectionMethods = []string{"GET", "POST"}
+	bt.CollectionMethods = []string{"GET", "POST", "PUT"}
 	bt.ResourceMethods = []string{"GET", "DELETE"}
 	bt.ResourceActions["backupTargetSync"] = rancher.Action{Input: "syncBackupResource", Output: schemaBackupTarget}
 	bt.ResourceActions["backupTargetUpdate"] = rancher.Action{Input: "backupTargetInput", Output: schemaBackupTarget}

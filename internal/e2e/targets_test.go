@@ -138,6 +138,10 @@ func TestTargetLifecycle(t *testing.T) {
 	update := func(u string) {
 		d.mustCall(200, "POST", "/v1/backuptargets/lc?action=backupTargetUpdate", fmt.Sprintf(`{"backupTargetURL":%q}`, u))
 	}
+	all := d.mustCall(200, "PUT", "/v1/backuptargets", `{"syncAllBackupTargets":true}`)
+	if all["type"] != "collection" || len(all["data"].([]any)) < 2 {
+		t.Fatalf("sync all: %v", all)
+	}
 	update("file://" + filepath.Join(dirB, "missing")) // invalid: unavailable, records kept
 	d.waitTarget("lc", false)
 	waitCount(1)

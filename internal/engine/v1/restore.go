@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-
-	"github.com/plinth-storage/plinth/internal/imagefmt"
 )
 
 // RandomWriter fills a new copy by positioned writes, in any order and
@@ -68,29 +66,9 @@ func (w *RandomWriter) Commit(checksum string) (Config, error) {
 }
 
 func (w *RandomWriter) commit(checksum string) (Config, error) {
-	info, err := imagefmt.DetectReader(w.f, w.size)
-	if err != nil {
-		return Config{}, fmt.Errorf("commit copy %s: %w", w.id, err)
-	}
-	if err := w.f.Sync(); err != nil {
-		return Config{}, fmt.Errorf("commit copy %s: fsync: %w", w.id, err)
-	}
-	if err := w.f.Close(); err != nil {
-		return Config{}, fmt.Errorf("commit copy %s: close: %w", w.id, err)
-	}
-	w.f = nil
-	fi, err := os.Stat(w.tmp)
-	if err != nil {
-		return Config{}, fmt.Errorf("commit copy %s: %w", w.id, err)
-	}
-	facts := statFacts(fi)
-	cfg := Config{
-		Name: w.disk.BackingPath(w.id), UUID: w.id.UUID,
-		Size: facts.size, VirtualSize: info.VirtualSize, RealSize: facts.realSize,
-		ExpectedChecksum: checksum, CurrentChecksum: checksum, ModificationTime: facts.mtime,
-		BackingImage: w.id.Name, Format: info.Format,
-	}
-	return cfg, publishCopy(w.id, w.dir, w.tmp, cfg)
+	f := w.f
+	w.f = nil // sealCopy closes it
+	return w.disk.sealCopy(w.id, w.dir, w.tmp, f, w.size, checksum, checksum)
 }
 
 // Abort removes the temp file; a no-op after a successful Commit.

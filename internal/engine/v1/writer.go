@@ -236,33 +236,37 @@ func (w *Writer) commit(expected string) (Config, error) {
 	if err := w.f.Truncate(w.off); err != nil {
 		return Config{}, fmt.Errorf("commit copy %s: set size: %w", w.id, err)
 	}
-	info, err := imagefmt.DetectReader(w.f, w.off)
+	f := w.f
+	w.f = nil // sealCopy closes it
+	return w.disk.sealCopy(w.id, w.dir, w.tmp, f, w.off, expected, current)
+}
+
+// sealCopy finishes a filled temp file: detect the format, fsync, close,
+// and publish it with a cfg recording the checksums. It always closes f.
+func (d *Disk) sealCopy(id CopyID, dir, tmp string, f *os.File, size int64, expected, current string) (Config, error) {
+	info, err := imagefmt.DetectReader(f, size)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
-		return Config{}, fmt.Errorf("commit copy %s: %w", w.id, err)
+		return Config{}, fmt.Errorf("commit copy %s: %w", id, err)
 	}
-	if err := w.f.Sync(); err != nil {
-		return Config{}, fmt.Errorf("commit copy %s: fsync: %w", w.id, err)
-	}
-	if err := w.f.Close(); err != nil {
-		return Config{}, fmt.Errorf("commit copy %s: close: %w", w.id, err)
-	}
-	w.f = nil
-	fi, err := os.Stat(w.tmp)
+	fi, err := os.Stat(tmp)
 	if err != nil {
-		return Config{}, fmt.Errorf("commit copy %s: %w", w.id, err)
+		return Config{}, fmt.Errorf("commit copy %s: %w", id, err)
 	}
 	facts := statFacts(fi)
 	cfg := Config{
-		Name: w.disk.BackingPath(w.id), UUID: w.id.UUID,
+		Name: d.BackingPath(id), UUID: id.UUID,
 		Size: facts.size, VirtualSize: info.VirtualSize, RealSize: facts.realSize,
 		ExpectedChecksum: expected, CurrentChecksum: current, ModificationTime: facts.mtime,
-		BackingImage: w.id.Name, Format: info.Format,
+		BackingImage: id.Name, Format: info.Format,
 	}
-	return cfg, w.publish(cfg)
+	return cfg, publishCopy(id, dir, tmp, cfg)
 }
-
-// publish makes the copy visible: see publishCopy.
-func (w *Writer) publish(cfg Config) error { return publishCopy(w.id, w.dir, w.tmp, cfg) }
 
 // publishCopy makes a filled temp file the copy: cfg first, then the
 // rename, then the directory syncs, so a `backing` file never exists

@@ -66,25 +66,12 @@ func (s *NFSServer) URL(sub string) *url.URL {
 }
 
 // Stop kills the server (as a crash would); the export's files stay.
-func (s *NFSServer) Stop() {
-	s.t.Helper()
-	if s.proc != nil {
-		s.proc.Stop()
-		s.proc = nil
-	}
-}
+func (s *NFSServer) Stop() { stopProcess(&s.proc) }
 
 // Start starts the server again on the same ports after Stop.
 func (s *NFSServer) Start() {
 	s.t.Helper()
-	var err error
-	for range 20 { // the old listening sockets may linger briefly
-		if err = s.start(); err == nil {
-			return
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-	s.t.Fatalf("restart nfs-ganesha: %v", err)
+	restart(s.t, "nfs-ganesha", s.start)
 }
 
 func (s *NFSServer) start() error {

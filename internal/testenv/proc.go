@@ -127,3 +127,25 @@ func (p *Process) WaitReady(timeout time.Duration, ready func() error) error {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// stopProcess stops *p, if running, and forgets it.
+func stopProcess(p **Process) {
+	if *p != nil {
+		(*p).Stop()
+		*p = nil
+	}
+}
+
+// restart calls start until it succeeds (the old listening sockets of a
+// stopped server may linger for a moment), failing the test after 5 s.
+func restart(t testing.TB, what string, start func() error) {
+	t.Helper()
+	var err error
+	for range 20 {
+		if err = start(); err == nil {
+			return
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	t.Fatalf("restart %s: %v", what, err)
+}

@@ -131,24 +131,12 @@ func (s *SMBServer) Secret() map[string]string {
 }
 
 // Stop kills smbd and its per-connection children.
-func (s *SMBServer) Stop() {
-	if s.proc != nil {
-		s.proc.Stop()
-		s.proc = nil
-	}
-}
+func (s *SMBServer) Stop() { stopProcess(&s.proc) }
 
 // Start starts smbd again on the same port after Stop.
 func (s *SMBServer) Start() {
 	s.t.Helper()
-	var err error
-	for range 20 { // the old listening socket may linger briefly
-		if err = s.start(); err == nil {
-			return
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-	s.t.Fatalf("restart smbd: %v", err)
+	restart(s.t, "smbd", s.start)
 }
 
 func (s *SMBServer) start() error {

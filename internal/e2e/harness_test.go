@@ -27,7 +27,13 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	plinthBin = filepath.Join(dir, "plinth")
-	build := exec.Command("go", "build", "-o", plinthBin, "github.com/plinth-storage/plinth/cmd/plinth")
+	// PLINTH_E2E_RACE=1 builds the binary with the race detector; a race
+	// then makes the daemon exit and the test fail with its report.
+	args := []string{"build", "-o", plinthBin}
+	if os.Getenv("PLINTH_E2E_RACE") == "1" {
+		args = append(args, "-race")
+	}
+	build := exec.Command("go", append(args, "github.com/plinth-storage/plinth/cmd/plinth")...)
 	build.Stdout, build.Stderr = os.Stdout, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building plinth for the e2e tests failed:", err)

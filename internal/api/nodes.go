@@ -15,6 +15,23 @@ import (
 
 func copyID(bi model.BackingImage) v1.CopyID { return v1.CopyID{Name: bi.Name, UUID: bi.UUID} }
 
+// withLiveCapacity replaces the stored capacity of this node's ready disks
+// with their current values.
+func (s *Server) withLiveCapacity(n model.Node) model.Node {
+	if n.Name != s.d.NodeID {
+		return n
+	}
+	live := make(map[string]model.DiskStatus, len(n.Status.Disks))
+	for name, st := range n.Status.Disks {
+		if maxBytes, avail, ok := s.d.Disks.Capacity(st.DiskUUID); ok {
+			st.StorageMaximum, st.StorageAvailable = maxBytes, avail
+		}
+		live[name] = st
+	}
+	n.Status.Disks = live
+	return n
+}
+
 func toNode(n model.Node) apitypes.Node {
 	out := apitypes.Node{Name: n.Name, Address: n.Address, AllowScheduling: true,
 		Disks: map[string]apitypes.DiskInfo{}, Conditions: map[string]apitypes.Condition{}, Tags: []string{}}
@@ -51,7 +68,7 @@ func (s *Server) listNodes(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]apitypes.Node, 0, len(list))
 	for _, n := range list {
-		out = append(out, toNode(n.Value))
+		out = append(out, toNode(s.withLiveCapacity(n.Value)))
 	}
 	s.schemas.WriteCollection(w, r, schemaNode, out)
 }
@@ -63,7 +80,7 @@ func (s *Server) getNode(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, r, err)
 		return
 	}
-	res := toNode(n.Value)
+	res := toNode(s.withLiveCapacity(n.Value))
 	s.schemas.WriteResource(w, r, http.StatusOK, schemaNode, &res)
 }
 

@@ -38,6 +38,11 @@ type Controller struct {
 	// once (it takes an exclusive lock) and reused by every pass.
 	mu     sync.Mutex
 	blocks map[string]*v2.Disk
+
+	// reconciling serialises Reconcile: the runner and the API (which
+	// reconciles inline after a diskUpdate) must not publish disks from
+	// different versions of the spec in the wrong order.
+	reconciling sync.Mutex
 }
 
 var _ runner.Reconciler = (*Controller)(nil)
@@ -71,6 +76,8 @@ func (c *Controller) Reconcile(ctx context.Context, key string) (runner.Result, 
 	if key != c.NodeID {
 		return runner.Result{}, nil
 	}
+	c.reconciling.Lock()
+	defer c.reconciling.Unlock()
 	cur, err := c.Nodes.Get(ctx, key)
 	if err != nil {
 		return runner.Result{}, err
@@ -85,13 +92,16 @@ func (c *Controller) Reconcile(ctx context.Context, key string) (runner.Result, 
 			ready = append(ready, *ref)
 		}
 	}
-	c.Registry.replace(ready)
+	changed := c.Registry.replace(ready)
 	c.closeRemovedBlocks(cur.Value.Disks)
 	_, err = c.Nodes.Mutate(ctx, key, func(n *model.Node) error {
+		if sameStatuses(n.Status.Disks, statuses) {
+			return store.ErrNoChange // only the probe time moved: no write, no event
+		}
 		n.Status.Disks = statuses
 		return nil
 	})
-	if c.OnChange != nil {
+	if changed && c.OnChange != nil {
 		c.OnChange()
 	}
 	return runner.Result{RequeueAfter: recheck}, err
@@ -123,4 +133,19 @@ func (c *Controller) examine(name string, spec apitypes.DiskSpec, knownUUID stri
 	st.Ready = true
 	avail := capa.Available - spec.StorageReserved
 	return st, &DiskRef{Name: name, UUID: d.UUID(), Spec: spec, Disk: d, Available: avail}
+}
+
+// sameStatuses compares disk statuses ignoring when they were probed.
+func sameStatuses(a, b map[string]model.DiskStatus) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for name, x := range a {
+		y, ok := b[name]
+		x.CheckedAt, y.CheckedAt = time.Time{}, time.Time{}
+		if !ok || x != y {
+			return false
+		}
+	}
+	return true
 }

@@ -33,15 +33,30 @@ type Registry struct {
 // NewRegistry returns an empty registry.
 func NewRegistry() *Registry { return &Registry{byUUID: map[string]DiskRef{}} }
 
-// replace swaps in the current set of ready disks.
-func (r *Registry) replace(disks []DiskRef) {
+// replace swaps in the current set of ready disks and reports whether the
+// set changed (a disk came, went or changed its spec; free space alone
+// does not count).
+func (r *Registry) replace(disks []DiskRef) bool {
 	m := make(map[string]DiskRef, len(disks))
 	for _, d := range disks {
 		m[d.UUID] = d
 	}
 	r.mu.Lock()
+	defer r.mu.Unlock()
+	changed := len(m) != len(r.byUUID)
+	for uuid, d := range m {
+		old, ok := r.byUUID[uuid]
+		if !ok || old.Name != d.Name || !sameSpec(old.Spec, d.Spec) {
+			changed = true
+		}
+	}
 	r.byUUID = m
-	r.mu.Unlock()
+	return changed
+}
+
+func sameSpec(a, b apitypes.DiskSpec) bool {
+	return a.Path == b.Path && a.DiskType == b.DiskType && a.AllowScheduling == b.AllowScheduling &&
+		a.StorageReserved == b.StorageReserved && slices.Equal(a.Tags, b.Tags)
 }
 
 // Get returns the ready disk with uuid.
@@ -83,4 +98,25 @@ func hasAllTags(tags, selector []string) bool {
 		}
 	}
 	return true
+}
+
+// Capacity returns the live maximum and available bytes of a ready disk
+// (statfs for a filesystem disk, the volume store's exact counts for a
+// block disk), so reports need not wait for the next periodic pass.
+func (r *Registry) Capacity(uuid string) (maximum, available int64, ok bool) {
+	d, found := r.Get(uuid)
+	switch {
+	case !found:
+		return 0, 0, false
+	case d.Block != nil:
+		maximum, available = d.Block.Capacity()
+		return maximum, available, true
+	case d.Disk != nil:
+		c, err := d.Disk.Stat()
+		if err != nil {
+			return 0, 0, false
+		}
+		return c.Maximum, c.Available, true
+	}
+	return 0, 0, false
 }

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"io"
+	"net/http"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -48,6 +50,19 @@ func TestCLIUploadBackupRestore(t *testing.T) {
 	}
 	if sha512File(t, dl) != sum {
 		t.Fatal("downloaded file differs from the upload")
+	}
+	resp, err := http.Get(d.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, m := range []string{`plinth_backing_image_copies{state="ready"} 1`, `plinth_bytes_transferred_total{direction="upload"}`,
+		`plinth_api_requests_total{code="200"`, `plinth_target_requests_total{`, `plinth_backup_backing_images{state="Completed",target="default"} 1`,
+		`plinth_backup_blocks_total{kind="uploaded",target="default"}`} {
+		if !strings.Contains(string(metrics), m) {
+			t.Errorf("/metrics lacks %s", m)
+		}
 	}
 	if out, err := d.plinthCLI("backing-image", "get", "nope"); err == nil || !strings.Contains(out, "not found") {
 		t.Fatalf("get of a missing image: %v %q, want a failure saying not found", err, out)

@@ -57,7 +57,7 @@ func TestObserveMarksLostDisksAndInterruptedUploads(t *testing.T) {
 	bi := &model.BackingImage{Name: "img", UUID: "abcd1234", SourceType: apitypes.SourceUpload,
 		Status: model.BackingImageStatus{Copies: map[string]*model.Copy{
 			"ua":   {NodeID: "n1", State: apitypes.StateInProgress},
-			"gone": {NodeID: "n1", State: apitypes.StateReady},
+			"gone": {NodeID: "n1", State: apitypes.StatePending},
 		}}}
 	c.observeCopies(bi)
 	if st := bi.Status.Copies["gone"].State; st != apitypes.StateUnknown {

@@ -128,8 +128,13 @@ func TestV2ImagesOnBlockDisks(t *testing.T) {
 	d.waitImage("v2-up", time.Minute, allCopies("ready"))
 	d.downloadEquals("v2-up", up)
 
+	// Two copies: the second is copied between the block disks.
+	d.mustCall(200, "POST", "/v1/backingimages", fmt.Sprintf(`{"name":"v2-two","sourceType":"download","parameters":{"url":%q},"dataEngine":"v2","minNumberOfCopies":2}`, serveFile(t, raw).URL))
+	d.waitImage("v2-two", time.Minute, func(bi map[string]any) bool { return len(copies(bi)) == 2 && allCopies("ready")(bi) })
+	d.downloadEquals("v2-two", raw)
+
 	d.restart()
-	for _, n := range []string{"v2-raw", "v2-qcow", "v2-up"} {
+	for _, n := range []string{"v2-raw", "v2-qcow", "v2-up", "v2-two"} {
 		d.waitImage(n, 20*time.Second, allCopies("ready"))
 	}
 	d.downloadEquals("v2-raw", raw)

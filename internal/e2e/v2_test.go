@@ -179,6 +179,29 @@ func TestBackupsCrossEngines(t *testing.T) {
 	d.waitBackup(b2, "Completed", time.Minute)
 	d.restoreAndCheck(b2, "into-v1", "v1", sum)
 	d.downloadEquals("into-v1", img)
+
+	// A backup of a qcow2 image restores into v2 as its raw content.
+	qemuImg, err := exec.LookPath("qemu-img")
+	if err != nil {
+		t.Fatal("qemu-img not found: run ./scripts/test (it installs qemu-utils)")
+	}
+	qcow := filepath.Join(t.TempDir(), "x.qcow2")
+	if out, err := exec.Command(qemuImg, "convert", "-O", "qcow2", img, qcow).CombinedOutput(); err != nil {
+		t.Fatalf("qemu-img convert: %v: %s", err, out)
+	}
+	back := filepath.Join(t.TempDir(), "back.raw") // qemu pads the size to whole sectors
+	if out, err := exec.Command(qemuImg, "convert", "-O", "raw", qcow, back).CombinedOutput(); err != nil {
+		t.Fatalf("qemu-img convert: %v: %s", err, out)
+	}
+	d.createDownload("qcow-v1", serveFile(t, qcow).URL)
+	b3 := d.backupOf("qcow-v1", `{}`)["name"].(string)
+	d.waitBackup(b3, "Completed", time.Minute)
+	d.mustCall(200, "POST", "/v1/backupbackingimages/"+b3+"?action=backupBackingImageRestore", `{"name":"qcow-into-v2","dataEngine":"v2"}`)
+	bi := d.waitImage("qcow-into-v2", 2*time.Minute, allCopies("ready"))
+	if want := sha512File(t, back); bi["currentChecksum"] != want {
+		t.Fatalf("qcow2 backup restored into v2: checksum %v, want the raw content's %s", bi["currentChecksum"], want)
+	}
+	d.downloadEquals("qcow-into-v2", back)
 }
 
 func TestKillDuringRestoreIntoV2(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"github.com/plinth-storage/plinth/internal/backupstore"
 	"github.com/plinth-storage/plinth/internal/controller/node"
 	v1 "github.com/plinth-storage/plinth/internal/engine/v1"
+	"github.com/plinth-storage/plinth/internal/imagefmt"
 	"github.com/plinth-storage/plinth/internal/source"
 )
 
@@ -63,6 +64,9 @@ type Restorer interface {
 	// Restore writes the backup named by params into sink, verifying every
 	// block and the whole image, and returns the image's verified SHA-512.
 	Restore(ctx context.Context, params map[string]string, sink backupstore.Sink, progress func(done, total int64)) (string, error)
+	// Format tells, from the backup's first bytes, whether the image is
+	// raw or qcow2, so a v2 restore can convert a qcow2 image on the way.
+	Format(ctx context.Context, params map[string]string) (imagefmt.Format, error)
 }
 
 // engineFor returns the engine of a disk.

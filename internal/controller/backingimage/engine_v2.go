@@ -8,6 +8,7 @@ import (
 	"github.com/plinth-storage/plinth/internal/controller/node"
 	v1 "github.com/plinth-storage/plinth/internal/engine/v1"
 	v2 "github.com/plinth-storage/plinth/internal/engine/v2"
+	"github.com/plinth-storage/plinth/internal/imagefmt"
 )
 
 // v2Engine keeps copies as read-only volumes on a block disk. Sequential
@@ -79,6 +80,9 @@ func (e *v2Engine) replicate(ctx context.Context, src node.DiskRef, id v1.CopyID
 // (verified against the backup's checksum) and imported, which converts it.
 func (e *v2Engine) restore(ctx context.Context, r Restorer, params map[string]string, id v1.CopyID, progress func(done, total int64)) (copyResult, error) {
 	_ = e.remove(id)
+	if f, err := r.Format(ctx, params); err == nil && f == imagefmt.Qcow2 {
+		return e.restoreStaged(ctx, r, params, id, progress)
+	}
 	w, err := e.disk.CreateRandom(id)
 	if err != nil {
 		return copyResult{}, err

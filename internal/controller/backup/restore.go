@@ -10,6 +10,7 @@ import (
 	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/apitypes"
 	"github.com/plinth-storage/plinth/internal/backupstore"
+	"github.com/plinth-storage/plinth/internal/imagefmt"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/settings"
 	"github.com/plinth-storage/plinth/internal/store"
@@ -89,6 +90,28 @@ func (r *Restorer) Restore(ctx context.Context, params map[string]string, sink b
 		return "", fmt.Errorf("backup %s carries no SHA-512 checksum to verify the restored image against (its blocks all verified); refusing to mark the copy ready", image)
 	}
 	return res.Checksum, nil
+}
+
+// Format reads the first bytes of the backup that params name and tells
+// whether the image is raw or qcow2.
+func (r *Restorer) Format(ctx context.Context, params map[string]string) (imagefmt.Format, error) {
+	image, _, err := ImageFromBackupURL(params[ParamBackupURL])
+	if err != nil {
+		return "", err
+	}
+	st, _, err := r.Stores.Get(ctx, params[ParamBackupTarget])
+	if err != nil {
+		return "", err
+	}
+	head, err := st.Head(ctx, image, 512)
+	if err != nil {
+		return "", err
+	}
+	info, err := imagefmt.Detect(head, int64(len(head)))
+	if err != nil {
+		return "", err
+	}
+	return info.Format, nil
 }
 
 // Verify reads every block of a backup and reports what is wrong, without

@@ -25,9 +25,8 @@ func (f *Fake) routeBackups(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/backupbackingimages/{name}", func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		b, ok := f.backups[r.PathValue("name")]
+		b, ok := lookup(w, f.backups, "backup", r.PathValue("name"))
 		if !ok {
-			writeError(w, http.StatusNotFound, "backup %q not found", r.PathValue("name"))
 			return
 		}
 		if b.State == apitypes.BackupStateInProgress {
@@ -38,8 +37,7 @@ func (f *Fake) routeBackups(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE /v1/backupbackingimages/{name}", func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		if _, ok := f.backups[r.PathValue("name")]; !ok {
-			writeError(w, http.StatusNotFound, "backup %q not found", r.PathValue("name"))
+		if _, ok := lookup(w, f.backups, "backup", r.PathValue("name")); !ok {
 			return
 		}
 		delete(f.backups, r.PathValue("name"))

@@ -187,6 +187,25 @@ func writeCollection[T any](w http.ResponseWriter, kind string, data []T) {
 	writeJSON(w, http.StatusOK, apitypes.Collection[T]{Type: "collection", ResourceType: kind, Data: data})
 }
 
+// lookup returns m[name], or answers a 404 naming what and reports false.
+func lookup[V any](w http.ResponseWriter, m map[string]V, what, name string) (V, bool) {
+	v, ok := m[name]
+	if !ok {
+		writeError(w, http.StatusNotFound, "%s %q not found", what, name)
+	}
+	return v, ok
+}
+
+// serveList answers GET pattern with every value of m, sorted by name, as
+// a collection of kind.
+func serveList[T any](f *Fake, mux *http.ServeMux, pattern, kind string, m map[string]*T) {
+	mux.HandleFunc(pattern, func(w http.ResponseWriter, _ *http.Request) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		writeCollection(w, kind, sortedValues(m))
+	})
+}
+
 // readJSON decodes a request body into v; an empty body is {}.
 func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec := json.NewDecoder(r.Body)

@@ -18,11 +18,7 @@ import (
 const fakeDisk = "disk-uuid-1"
 
 func (f *Fake) routeImages(mux *http.ServeMux) {
-	mux.HandleFunc("GET /v1/backingimages", func(w http.ResponseWriter, _ *http.Request) {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		writeCollection(w, "backingImage", sortedValues(f.images))
-	})
+	serveList(f, mux, "GET /v1/backingimages", "backingImage", f.images)
 	mux.HandleFunc("POST /v1/backingimages", func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Query().Get("action") {
 		case "":
@@ -36,9 +32,8 @@ func (f *Fake) routeImages(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/backingimages/{name}", func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		bi, ok := f.images[r.PathValue("name")]
+		bi, ok := lookup(w, f.images, "backing image", r.PathValue("name"))
 		if !ok {
-			writeError(w, http.StatusNotFound, "backing image %q not found", r.PathValue("name"))
 			return
 		}
 		f.advanceImage(bi)
@@ -47,8 +42,7 @@ func (f *Fake) routeImages(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE /v1/backingimages/{name}", func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		if _, ok := f.images[r.PathValue("name")]; !ok {
-			writeError(w, http.StatusNotFound, "backing image %q not found", r.PathValue("name"))
+		if _, ok := lookup(w, f.images, "backing image", r.PathValue("name")); !ok {
 			return
 		}
 		delete(f.images, r.PathValue("name"))

@@ -8,11 +8,7 @@ import (
 )
 
 func (f *Fake) routeTargets(mux *http.ServeMux) {
-	mux.HandleFunc("GET /v1/backuptargets", func(w http.ResponseWriter, _ *http.Request) {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		writeCollection(w, "backupTarget", sortedValues(f.targets))
-	})
+	serveList(f, mux, "GET /v1/backuptargets", "backupTarget", f.targets)
 	mux.HandleFunc("POST /v1/backuptargets", func(w http.ResponseWriter, r *http.Request) {
 		var in apitypes.BackupTargetInput
 		if !readJSON(w, r, &in) {
@@ -72,9 +68,8 @@ func (f *Fake) routeTargets(mux *http.ServeMux) {
 }
 
 func (f *Fake) target(w http.ResponseWriter, r *http.Request) (*apitypes.BackupTarget, bool) {
-	t, ok := f.targets[r.PathValue("name")]
+	t, ok := lookup(w, f.targets, "backup target", r.PathValue("name"))
 	if !ok {
-		writeError(w, http.StatusNotFound, "backup target %q not found", r.PathValue("name"))
 	}
 	return t, ok
 }
@@ -120,9 +115,8 @@ func (f *Fake) routeMisc(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/secrets/{name}", func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		data, ok := f.secrets[r.PathValue("name")]
+		data, ok := lookup(w, f.secrets, "secret", r.PathValue("name"))
 		if !ok {
-			writeError(w, http.StatusNotFound, "secret %q not found", r.PathValue("name"))
 			return
 		}
 		writeJSON(w, http.StatusOK, secretOf(r.PathValue("name"), data))
@@ -130,8 +124,7 @@ func (f *Fake) routeMisc(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE /v1/secrets/{name}", func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		if _, ok := f.secrets[r.PathValue("name")]; !ok {
-			writeError(w, http.StatusNotFound, "secret %q not found", r.PathValue("name"))
+		if _, ok := lookup(w, f.secrets, "secret", r.PathValue("name")); !ok {
 			return
 		}
 		delete(f.secrets, r.PathValue("name"))
@@ -142,17 +135,12 @@ func (f *Fake) routeMisc(mux *http.ServeMux) {
 }
 
 func (f *Fake) routeSettings(mux *http.ServeMux) {
-	mux.HandleFunc("GET /v1/settings", func(w http.ResponseWriter, _ *http.Request) {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		writeCollection(w, "setting", sortedValues(f.settings))
-	})
+	serveList(f, mux, "GET /v1/settings", "setting", f.settings)
 	mux.HandleFunc("GET /v1/settings/{name}", func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		s, ok := f.settings[r.PathValue("name")]
+		s, ok := lookup(w, f.settings, "setting", r.PathValue("name"))
 		if !ok {
-			writeError(w, http.StatusNotFound, "setting %q not found", r.PathValue("name"))
 			return
 		}
 		writeJSON(w, http.StatusOK, s)
@@ -164,9 +152,8 @@ func (f *Fake) routeSettings(mux *http.ServeMux) {
 		}
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		s, ok := f.settings[r.PathValue("name")]
+		s, ok := lookup(w, f.settings, "setting", r.PathValue("name"))
 		if !ok {
-			writeError(w, http.StatusNotFound, "setting %q not found", r.PathValue("name"))
 			return
 		}
 		if s.Definition.Type == "int" && in.Value != "" && (in.Value[0] < '0' || in.Value[0] > '9') {
@@ -179,17 +166,12 @@ func (f *Fake) routeSettings(mux *http.ServeMux) {
 }
 
 func (f *Fake) routeNodes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /v1/nodes", func(w http.ResponseWriter, _ *http.Request) {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		writeCollection(w, "node", sortedValues(f.nodes))
-	})
+	serveList(f, mux, "GET /v1/nodes", "node", f.nodes)
 	mux.HandleFunc("GET /v1/nodes/{id}", func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		n, ok := f.nodes[r.PathValue("id")]
+		n, ok := lookup(w, f.nodes, "node", r.PathValue("id"))
 		if !ok {
-			writeError(w, http.StatusNotFound, "node %q not found", r.PathValue("id"))
 			return
 		}
 		writeJSON(w, http.StatusOK, n)
@@ -205,9 +187,8 @@ func (f *Fake) routeNodes(mux *http.ServeMux) {
 		}
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		n, ok := f.nodes[r.PathValue("id")]
+		n, ok := lookup(w, f.nodes, "node", r.PathValue("id"))
 		if !ok {
-			writeError(w, http.StatusNotFound, "node %q not found", r.PathValue("id"))
 			return
 		}
 		disks := map[string]apitypes.DiskInfo{}

@@ -10,27 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// loopDevice attaches a new sparse file of size bytes to a free loop
-// device and detaches it when the test ends.
-func loopDevice(t *testing.T, size int64) string {
-	t.Helper()
-	f := filepath.Join(t.TempDir(), "loop.img")
-	if err := os.WriteFile(f, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Truncate(f, size); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command("losetup", "--find", "--show", f).CombinedOutput()
-	if err != nil {
-		t.Fatalf("losetup (needs root and util-linux's losetup): %v: %s", err, out)
-	}
-	dev := strings.TrimSpace(string(out))
-	t.Cleanup(func() { exec.Command("losetup", "-d", dev).Run() })
-	return dev
-}
+	"github.com/plinth-storage/plinth/internal/testenv"
+)
 
 // diskStatus returns a disk's fields from the node.
 func (d *daemon) diskStatus(name string) map[string]any {
@@ -51,7 +33,7 @@ func (d *daemon) addBlockDisks(t *testing.T) (filePath, loopPath string) {
 	t.Helper()
 	def := d.diskStatus("default-disk")
 	filePath = filepath.Join(t.TempDir(), "blockdisk.img")
-	loopPath = loopDevice(t, 1<<30)
+	loopPath = testenv.LoopDevice(t, 1<<30)
 	body, _ := json.Marshal(map[string]any{"disks": map[string]any{
 		"default-disk": map[string]any{"path": def["path"], "diskType": "filesystem", "allowScheduling": true},
 		"blk-file":     map[string]any{"path": filePath, "diskType": "block", "size": 6 << 30, "allowScheduling": true, "tags": []string{"file"}},

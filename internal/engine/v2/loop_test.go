@@ -2,45 +2,19 @@ package v2
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/plinth-storage/plinth/internal/engine/v2/volstore"
+	"github.com/plinth-storage/plinth/internal/testenv"
 )
-
-// attachLoop attaches a sparse file of size bytes to a free loop device and
-// detaches it in cleanup.
-func attachLoop(t *testing.T, size int64) string {
-	t.Helper()
-	img := filepath.Join(t.TempDir(), "loop.img")
-	if err := os.WriteFile(img, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Truncate(img, size); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command("losetup", "--find", "--show", img).CombinedOutput()
-	if err != nil {
-		t.Fatalf("losetup --find --show %s failed (%v: %s): block disk tests need loop devices; run them as root "+
-			"with util-linux installed (apt-get install util-linux) on a kernel with the loop driver",
-			img, err, strings.TrimSpace(string(out)))
-	}
-	dev := strings.TrimSpace(string(out))
-	t.Cleanup(func() {
-		if out, err := exec.Command("losetup", "--detach", dev).CombinedOutput(); err != nil {
-			t.Errorf("losetup --detach %s: %v: %s", dev, err, out)
-		}
-	})
-	return dev
-}
 
 // TestLoopDevice: a block disk on a real block device is formatted on first
 // use, holds an imported copy across close and reopen, and is exclusive
 // while open.
 func TestLoopDevice(t *testing.T) {
-	dev := attachLoop(t, 96<<20)
+	dev := testenv.LoopDevice(t, 96<<20)
 	d := mustOpenDisk(t, dev, 0)
 	max, _ := d.Capacity()
 	if max <= 0 || max > 96<<20 || max%cs != 0 {

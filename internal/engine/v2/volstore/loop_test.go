@@ -1,48 +1,17 @@
 package volstore
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
-)
 
-// attachLoop attaches a sparse file of size bytes to a free loop device and
-// detaches it in cleanup. It fails the test, with the reason, if loop
-// devices cannot be used here.
-func attachLoop(t *testing.T, size int64) string {
-	t.Helper()
-	img := filepath.Join(t.TempDir(), "loop.img")
-	f, err := os.Create(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Truncate(size); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	out, err := exec.Command("losetup", "--find", "--show", img).CombinedOutput()
-	if err != nil {
-		t.Fatalf("losetup --find --show %s failed (%v: %s): testing block disks needs loop devices; "+
-			"run the tests as root with util-linux installed (apt-get install util-linux) on a kernel with the loop driver",
-			img, err, strings.TrimSpace(string(out)))
-	}
-	dev := strings.TrimSpace(string(out))
-	t.Cleanup(func() {
-		if out, err := exec.Command("losetup", "--detach", dev).CombinedOutput(); err != nil {
-			t.Errorf("losetup --detach %s: %v: %s", dev, err, out)
-		}
-	})
-	return dev
-}
+	"github.com/plinth-storage/plinth/internal/testenv"
+)
 
 // TestLoopDevice uses a real block device: Format takes the device's size,
 // data survives close and reopen, the device is exclusive while open, and
 // the offline check passes.
 func TestLoopDevice(t *testing.T) {
 	const size = 48 << 20
-	dev := attachLoop(t, size)
+	dev := testenv.LoopDevice(t, size)
 	_, err := Format(dev, size+1, smallOpts)
 	expectErr(t, err, ErrInvalid, "Format of a block device with the wrong size")
 	s, err := Format(dev, 0, smallOpts)

@@ -141,18 +141,15 @@ func (c *Controller) finishDelete(ctx context.Context, cur store.Versioned[model
 }
 
 func (c *Controller) deleteRemote(ctx context.Context, b model.Backup) error {
-	st, _, err := c.Stores.Get(ctx, b.BackupTargetName)
+	st, bt, err := c.Stores.Get(ctx, b.BackupTargetName)
 	if err != nil {
 		if apierrNotFound(err) {
 			return nil // the target is gone; nothing remote to delete through it
 		}
 		return err
 	}
-	cctx, cancel := context.WithTimeout(ctx, checkTimeout)
-	err = st.Target().Check(cctx)
-	cancel()
-	if err != nil {
-		return fmt.Errorf("backup target %s is not available: %w", b.BackupTargetName, err)
+	if err := checkAvailable(ctx, st, bt); err != nil {
+		return err
 	}
 	res, err := st.Delete(ctx, b.BackingImageName)
 	if errors.Is(err, backupstore.ErrGCAborted) {

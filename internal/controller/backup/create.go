@@ -101,23 +101,19 @@ func (s *Service) refuseDuplicate(ctx context.Context, target, image string) err
 	if _, err := s.Targets.Get(ctx, target); errors.Is(err, store.ErrNotFound) {
 		return apierr.NotFound("backup target %s not found", target)
 	}
-	list, err := s.Records.ForTarget(ctx, target)
+	existing, found, err := s.Records.Owner(ctx, target, image)
 	if err != nil {
 		return err
 	}
-	for _, b := range list {
-		if b.Value.BackingImageName == image {
-			return apierr.Conflict("backing image %s is already backed up to target %s as backup %s; delete that backup first to make a new one",
-				image, target, b.Name)
-		}
+	if found {
+		return alreadyBackedUp(image, target, existing)
 	}
 	return nil
 }
 
+// checkAvailable is a 503 naming the target unless it answers its check.
 func checkAvailable(ctx context.Context, st *backupstore.Store, bt model.BackupTarget) error {
-	cctx, cancel := context.WithTimeout(ctx, checkTimeout)
-	defer cancel()
-	if err := st.Target().Check(cctx); err != nil {
+	if err := checkReachable(ctx, st); err != nil {
 		return apierr.Unavailable("backup target %s is not available: %v", bt.Name, err)
 	}
 	return nil

@@ -38,10 +38,7 @@ func GenerateName(image string) string {
 func (r *Records) Create(ctx context.Context, b model.Backup, generate bool) (model.Backup, error) {
 	for attempt := 0; ; attempt++ {
 		guard := store.Unique(r.Etcd, model.BackupIndexKey(b.BackupTargetName, b.BackingImageName), b.Name,
-			func(existing string) error {
-				return apierr.Conflict("backing image %s is already backed up to target %s as backup %s; delete that backup first to make a new one",
-					b.BackingImageName, b.BackupTargetName, existing)
-			})
+			func(existing string) error { return alreadyBackedUp(b.BackingImageName, b.BackupTargetName, existing) })
 		_, err := r.Backups.Create(ctx, b.Name, b, guard)
 		if err == nil {
 			return b, nil
@@ -55,6 +52,25 @@ func (r *Records) Create(ctx context.Context, b model.Backup, generate bool) (mo
 		}
 		return b, err
 	}
+}
+
+// alreadyBackedUp is the 409 for a second backup of image on target.
+func alreadyBackedUp(image, target, existing string) error {
+	return apierr.Conflict("backing image %s is already backed up to target %s as backup %s; delete that backup first to make a new one",
+		image, target, existing)
+}
+
+// Owner returns the name of the backup of image on target, if there is
+// one, from the uniqueness index (one read, whatever the number of backups).
+func (r *Records) Owner(ctx context.Context, target, image string) (string, bool, error) {
+	resp, err := r.Etcd.Get(ctx, model.BackupIndexKey(target, image))
+	if err != nil {
+		return "", false, fmt.Errorf("read the backup index: %w", err)
+	}
+	if len(resp.Kvs) == 0 {
+		return "", false, nil
+	}
+	return string(resp.Kvs[0].Value), true, nil
 }
 
 // Remove deletes the record and its index entry in one transaction.

@@ -133,3 +133,17 @@ func fingerprint(url string, secret map[string]string) string {
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
+
+// checkReachable runs the target's cheap availability check, bounded by
+// checkTimeout so an unreachable server is reported within seconds.
+func checkReachable(ctx context.Context, st *backupstore.Store) error {
+	cctx, cancel := context.WithTimeout(ctx, checkTimeout)
+	defer cancel()
+	if err := st.Target().Check(cctx); err != nil {
+		if cctx.Err() != nil && ctx.Err() == nil {
+			return fmt.Errorf("no answer within %s: %w", checkTimeout, err)
+		}
+		return err
+	}
+	return nil
+}

@@ -77,15 +77,7 @@ func (c *TargetController) check(ctx context.Context, bt model.BackupTarget) err
 	if err != nil {
 		return err
 	}
-	cctx, cancel := context.WithTimeout(ctx, checkTimeout)
-	defer cancel()
-	if err := st.Target().Check(cctx); err != nil {
-		if cctx.Err() != nil {
-			return fmt.Errorf("no answer within %s: %w", checkTimeout, err)
-		}
-		return err
-	}
-	return nil
+	return checkReachable(ctx, st)
 }
 
 // recoverLocks removes lock files a crashed earlier process left on the

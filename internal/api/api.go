@@ -112,18 +112,16 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	rancher.WriteJSON(w, r, http.StatusOK, map[string]string{"status": "ok", "node": s.d.NodeID})
 }
 
-// writeErr answers with err mapped to its status: apierr and rancher
-// errors carry their own, store errors map to 404/409, the rest are 500.
+// writeErr answers with err mapped to its status: apierr errors carry
+// their own, store errors map to 404/409, the rest are 500.
 func writeErr(w http.ResponseWriter, r *http.Request, err error) {
-	var ae *apierr.Error
-	switch {
-	case errors.As(err, &ae):
-		rancher.WriteError(w, r, ae.Status, ae.Msg)
-	case errors.Is(err, store.ErrNotFound):
-		rancher.WriteError(w, r, http.StatusNotFound, err.Error())
-	case errors.Is(err, store.ErrExists), errors.Is(err, store.ErrConflict):
-		rancher.WriteError(w, r, http.StatusConflict, err.Error())
-	default:
-		rancher.WriteErr(w, r, err)
+	if rancher.StatusOf(err) == http.StatusInternalServerError {
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			err = &apierr.Error{Status: http.StatusNotFound, Msg: err.Error(), Err: err}
+		case errors.Is(err, store.ErrExists), errors.Is(err, store.ErrConflict):
+			err = &apierr.Error{Status: http.StatusConflict, Msg: err.Error(), Err: err}
+		}
 	}
+	rancher.WriteErr(w, r, err)
 }

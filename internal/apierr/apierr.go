@@ -10,17 +10,24 @@ import (
 )
 
 // Error is a client-facing error: Status is the HTTP status to answer with,
-// Msg says what was wrong and what to do.
+// Msg says what was wrong and what to do (never a secret), and Err is the
+// optional cause, kept for errors.Is/As; clients only see Msg.
 type Error struct {
 	Status int
 	Msg    string
+	Err    error
 }
 
 // Error returns Msg.
 func (e *Error) Error() string { return e.Msg }
 
+// Unwrap returns the cause, if any.
+func (e *Error) Unwrap() error { return e.Err }
+
+// newf formats as fmt.Errorf does: %w keeps the cause reachable.
 func newf(status int, format string, args ...any) error {
-	return &Error{Status: status, Msg: fmt.Sprintf(format, args...)}
+	err := fmt.Errorf(format, args...)
+	return &Error{Status: status, Msg: err.Error(), Err: errors.Unwrap(err)}
 }
 
 // BadRequest is a malformed request (400).

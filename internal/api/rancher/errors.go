@@ -6,61 +6,15 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/apitypes"
 )
 
 // HTTPError is an error that knows the HTTP status it should be answered
-// with. Msg becomes the error envelope's message: it must say what failed
-// and what to do, and must never contain a secret. Err is the optional cause,
-// kept for errors.Is/As; the client only sees Msg.
-type HTTPError struct {
-	Status int
-	Msg    string
-	Err    error
-}
-
-// Error returns Msg.
-func (e *HTTPError) Error() string { return e.Msg }
-
-// Unwrap returns the cause, if any.
-func (e *HTTPError) Unwrap() error { return e.Err }
-
-// Errorf returns an *HTTPError with the given status whose message is
-// formatted as fmt.Errorf formats it; %w keeps the cause reachable through
-// errors.Is/As.
-func Errorf(status int, format string, args ...any) error {
-	err := fmt.Errorf(format, args...)
-	return &HTTPError{Status: status, Msg: err.Error(), Err: err}
-}
-
-// BadRequest is a 400: the request itself is malformed (bad JSON, bad name).
-func BadRequest(format string, args ...any) error {
-	return Errorf(http.StatusBadRequest, format, args...)
-}
-
-// NotFound is a 404: the named resource does not exist.
-func NotFound(format string, args ...any) error {
-	return Errorf(http.StatusNotFound, format, args...)
-}
-
-// Conflict is a 409: the request clashes with existing state (a duplicate,
-// a lost compare-and-swap). Longhorn's clients retry 409 on updates and
-// actions, so use it only when a retry can succeed or is harmless.
-func Conflict(format string, args ...any) error {
-	return Errorf(http.StatusConflict, format, args...)
-}
-
-// Unprocessable is a 422: well-formed input that is not valid (a source
-// type that does not exist, a missing required parameter).
-func Unprocessable(format string, args ...any) error {
-	return Errorf(http.StatusUnprocessableEntity, format, args...)
-}
-
-// Unavailable is a 503: a dependency (etcd, a backup target) cannot be
-// reached right now; the same request may succeed later.
-func Unavailable(format string, args ...any) error {
-	return Errorf(http.StatusServiceUnavailable, format, args...)
-}
+// with: the one such type of the project, shared with the layers below the
+// API (apierr), whose constructors (apierr.BadRequest, NotFound, Conflict,
+// Invalid, Unavailable) build it.
+type HTTPError = apierr.Error
 
 // StatusOf returns the HTTP status err should be answered with: the status
 // of an *HTTPError in its chain, 413 for an *http.MaxBytesError, else 500.

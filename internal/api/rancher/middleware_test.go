@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/plinth-storage/plinth/internal/apierr"
 )
 
 // syncBuffer is a log sink safe for the server's goroutines.
@@ -44,7 +46,7 @@ func stackServer(t *testing.T, token string) (*httptest.Server, *syncBuffer, *pr
 	mux := http.NewServeMux()
 	longhornSchemas().Register(mux)
 	mux.HandleFunc("GET /v1/backingimages/{name}", func(w http.ResponseWriter, r *http.Request) {
-		WriteErr(w, r, NotFound("backing image %q not found", r.PathValue("name")))
+		WriteErr(w, r, apierr.NotFound("backing image %q not found", r.PathValue("name")))
 	})
 	mux.HandleFunc("GET /v1/panic", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/csv")

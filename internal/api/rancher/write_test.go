@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/apitypes"
 )
 
@@ -156,7 +157,7 @@ func TestWriteErrorEnvelope(t *testing.T) {
 	req := httptest.NewRequest(http.MethodGet, "/v1/backingimages/nope?secret=1", nil)
 	req.Host = "10.42.0.5:9500"
 	rr := httptest.NewRecorder()
-	WriteErr(rr, req, NotFound("backing image %q not found", "nope"))
+	WriteErr(rr, req, apierr.NotFound("backing image %q not found", "nope"))
 	want := `{"id":"","type":"error","links":{"self":"http://10.42.0.5:9500/v1/backingimages/nope"},"actions":{},` +
 		`"status":404,"code":"Not Found","message":"backing image \"nope\" not found","detail":""}`
 	var got, exp map[string]any
@@ -176,12 +177,12 @@ func TestWriteErrorEnvelope(t *testing.T) {
 func TestStatusOf(t *testing.T) {
 	cause := errors.New("etcd down")
 	for err, want := range map[error]int{
-		BadRequest("x"):                                   400,
-		NotFound("x"):                                     404,
-		Conflict("x"):                                     409,
-		Unprocessable("x"):                                422,
-		Unavailable("reaching etcd: %w", cause):           503,
-		fmt.Errorf("wrapped: %w", Conflict("dup")):        409,
+		apierr.BadRequest("x"):                            400,
+		apierr.NotFound("x"):                              404,
+		apierr.Conflict("x"):                              409,
+		apierr.Invalid("x"):                               422,
+		apierr.Unavailable("reaching etcd: %w", cause):    503,
+		fmt.Errorf("wrapped: %w", apierr.Conflict("dup")): 409,
 		errors.New("plain"):                               500,
 		fmt.Errorf("body: %w", &http.MaxBytesError{}):     413,
 		&HTTPError{Status: 200, Msg: "not an error code"}: 500,
@@ -190,7 +191,7 @@ func TestStatusOf(t *testing.T) {
 			t.Errorf("StatusOf(%v) = %d, want %d", err, got, want)
 		}
 	}
-	if err := Unavailable("reaching etcd: %w", cause); !errors.Is(err, cause) || err.Error() != "reaching etcd: etcd down" {
+	if err := apierr.Unavailable("reaching etcd: %w", cause); !errors.Is(err, cause) || err.Error() != "reaching etcd: etcd down" {
 		t.Errorf("cause lost: %v", err)
 	}
 }

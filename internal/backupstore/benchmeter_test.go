@@ -3,11 +3,11 @@ package backupstore
 import (
 	"context"
 	"runtime"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/plinth-storage/plinth/internal/benchmem"
 	"github.com/plinth-storage/plinth/internal/target"
 	"github.com/plinth-storage/plinth/internal/target/faulty"
 )
@@ -43,7 +43,7 @@ func (m *benchMeter) measure(b *testing.B, op func() (lockWait time.Duration)) {
 	b.StopTimer()
 	runtime.GC()
 	b.StartTimer()
-	stopPeak := heapPeak()
+	stopPeak := benchmem.Peak(20*time.Millisecond, false)
 	cpu0, start := processCPU(), time.Now()
 	wait := op()
 	m.elapsed += time.Since(start)
@@ -77,29 +77,6 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// heapPeak samples HeapInuse until stopped and returns the high-water mark.
-func heapPeak() func() uint64 {
-	var peak atomic.Uint64
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		var ms runtime.MemStats
-		for {
-			runtime.ReadMemStats(&ms)
-			if ms.HeapInuse > peak.Load() {
-				peak.Store(ms.HeapInuse)
-			}
-			select {
-			case <-stop:
-				return
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
-	}()
-	return func() uint64 { close(stop); <-done; return peak.Load() }
 }
 
 func totalCalls(ft *faulty.Target) int {

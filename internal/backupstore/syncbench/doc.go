@@ -8,6 +8,6 @@
 // guards the request counts that make the sync scale, and their helpers:
 // Populate writes N complete cfgs straight to a target, Counting counts the
 // calls a sync sends by op and records every listed directory, and
-// HeapPeak samples the heap while a sync runs. docs/sync-benchmark.md
+// benchmem.Peak samples the heap while a sync runs. docs/sync-benchmark.md
 // records the numbers and how to reproduce them.
 package syncbench

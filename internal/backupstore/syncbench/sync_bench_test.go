@@ -13,6 +13,7 @@ import (
 
 	"github.com/plinth-storage/plinth/internal/backupstore"
 	"github.com/plinth-storage/plinth/internal/backupstore/format"
+	"github.com/plinth-storage/plinth/internal/benchmem"
 	"github.com/plinth-storage/plinth/internal/target"
 )
 
@@ -138,8 +139,8 @@ type meter struct {
 func (m *meter) sync(ctx context.Context, b *testing.B, r *rig, seen map[string]backupstore.Stamp, wantLoaded int) backupstore.Listing {
 	runtime.GC()
 	r.resetCounts()
-	base := HeapInUse()
-	stop := HeapPeak(heapInterval)
+	base := benchmem.HeapInUse()
+	stop := benchmem.Peak(heapInterval, false)
 	b.StartTimer()
 	l, err := r.store.ListChanged(ctx, seen)
 	b.StopTimer()

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plinth-storage/plinth/internal/benchmem"
 	v1 "github.com/plinth-storage/plinth/internal/engine/v1"
 	"github.com/plinth-storage/plinth/internal/source"
 )
@@ -63,34 +64,6 @@ func (g *genImage) Seek(offset int64, whence int) (int64, error) {
 		return 0, errors.New("negative offset")
 	}
 	return g.off, nil
-}
-
-// memPeak samples HeapInuse+StackInuse until stopped and returns the
-// high-water mark in MiB.
-func memPeak() (stop func() float64) {
-	runtime.GC()
-	var peak uint64
-	quit, finished := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(finished)
-		var ms runtime.MemStats
-		tick := time.NewTicker(10 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			runtime.ReadMemStats(&ms)
-			peak = max(peak, ms.HeapInuse+ms.StackInuse)
-			select {
-			case <-quit:
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	return func() float64 {
-		close(quit)
-		<-finished
-		return float64(peak) / (1 << 20)
-	}
 }
 
 func benchDisk(b *testing.B) *v1.Disk {
@@ -183,4 +156,12 @@ func BenchmarkDownload1GiB(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(stop(), "peak-MiB")
+}
+
+// memPeak samples HeapInuse+StackInuse from a fresh GC until stopped and
+// returns the high-water mark in MiB.
+func memPeak() (stop func() float64) {
+	runtime.GC()
+	peak := benchmem.Peak(10*time.Millisecond, true)
+	return func() float64 { return float64(peak()) / (1 << 20) }
 }

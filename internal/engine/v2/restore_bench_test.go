@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/plinth-storage/plinth/internal/backupstore"
-	"github.com/plinth-storage/plinth/internal/backupstore/syncbench"
+	"github.com/plinth-storage/plinth/internal/benchmem"
 	v1 "github.com/plinth-storage/plinth/internal/engine/v1"
 	v2 "github.com/plinth-storage/plinth/internal/engine/v2"
 	"github.com/plinth-storage/plinth/internal/target/file"
@@ -115,7 +115,7 @@ func BenchmarkRestoreV1vsV2(b *testing.B) {
 		b.Run(e.name, func(b *testing.B) {
 			b.SetBytes(size)
 			var elapsed time.Duration
-			peak := syncbench.HeapPeak(5 * time.Millisecond)
+			peak := benchmem.Peak(5*time.Millisecond, false)
 			for i := 0; i < b.N; i++ {
 				id := v1.CopyID{Name: "restored", UUID: "0000000" + strconv.Itoa(i%10)}
 				w, commit := e.sink(id)

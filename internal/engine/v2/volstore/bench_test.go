@@ -1,46 +1,11 @@
 package volstore
 
 import (
-	"runtime"
-	"sync"
 	"testing"
 	"time"
-)
 
-// peakHeap samples the heap while a benchmark runs; stop returns the
-// highest HeapInuse seen, in MiB.
-func peakHeap() (stop func() float64) {
-	var (
-		peak uint64
-		wg   sync.WaitGroup
-		done = make(chan struct{})
-	)
-	sample := func() {
-		var m runtime.MemStats
-		runtime.ReadMemStats(&m)
-		peak = max(peak, m.HeapInuse)
-	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		tick := time.NewTicker(5 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				sample()
-				return
-			case <-tick.C:
-				sample()
-			}
-		}
-	}()
-	return func() float64 {
-		close(done)
-		wg.Wait()
-		return float64(peak) / (1 << 20)
-	}
-}
+	"github.com/plinth-storage/plinth/internal/benchmem"
+)
 
 const benchVolume = 1 << 30
 
@@ -101,4 +66,11 @@ func BenchmarkSequentialRead(b *testing.B) {
 		}
 	}
 	b.ReportMetric(stop(), "peak-heap-MiB")
+}
+
+// peakHeap samples the heap while a benchmark runs; stop returns the
+// highest HeapInuse seen, in MiB.
+func peakHeap() (stop func() float64) {
+	peak := benchmem.Peak(5*time.Millisecond, false)
+	return func() float64 { return float64(peak()) / (1 << 20) }
 }

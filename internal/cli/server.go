@@ -18,6 +18,9 @@ const (
 	flagInsecure      = "insecure-allow-private-sources"
 	flagLogLevel      = "log-level"
 	flagDefaultTarget = "default-backup-target"
+	flagAllowOrigins  = "allowed-origins"
+	flagAllowHosts    = "allowed-hosts"
+	flagSecretsKey    = "secrets-key-file"
 )
 
 // TokenEnv is the only way to give the API token: never a flag, so it does
@@ -31,6 +34,8 @@ type ServerFlags struct {
 	nodeID, etcd        string
 	logLevel, defTarget string
 	insecure            bool
+	origins, hosts      string
+	secretsKey          string
 }
 
 // AddServerFlags defines the server's flags on fs.
@@ -44,6 +49,9 @@ func AddServerFlags(fs *pflag.FlagSet) *ServerFlags {
 	fs.BoolVar(&sf.insecure, flagInsecure, false, "let download sources point at loopback and private addresses (labs and tests only)")
 	fs.StringVar(&sf.logLevel, flagLogLevel, "info", "debug, info, warn or error")
 	fs.StringVar(&sf.defTarget, flagDefaultTarget, "", "URL of the `default` backup target at first start (default file://<data-dir>/backupstore)")
+	fs.StringVar(&sf.origins, flagAllowOrigins, "", "comma-separated extra browser origins (https://ui.example:8443) allowed to change state; the server's own origin and clients that send no Origin are always allowed")
+	fs.StringVar(&sf.hosts, flagAllowHosts, "", "comma-separated extra host names the Host header may carry (the listen address, localhost and loopback addresses are always allowed)")
+	fs.StringVar(&sf.secretsKey, flagSecretsKey, "", "file with the keys that encrypt secret values in etcd (default <data-dir>/secrets.key, created 0600 when absent)")
 	return sf
 }
 
@@ -53,18 +61,25 @@ func AddServerFlags(fs *pflag.FlagSet) *ServerFlags {
 // empty (the default target URL), so the rules live in one place.
 func (sf *ServerFlags) Options(lookup func(string) (string, bool)) (server.Options, error) {
 	err := ApplyEnv(sf.fs, lookup, flagDataDir, flagListen, flagNodeID, flagEtcdEndpoints, flagInsecure,
-		flagLogLevel, flagDefaultTarget)
+		flagLogLevel, flagDefaultTarget, flagAllowOrigins, flagAllowHosts, flagSecretsKey)
 	if err != nil {
 		return server.Options{}, err
 	}
 	o := server.Options{DataDir: sf.dataDir, Listen: sf.listen, NodeID: sf.nodeID,
 		InsecureAllowPrivateSources: sf.insecure, LogLevel: sf.logLevel,
-		DefaultBackupTarget: sf.defTarget}
+		DefaultBackupTarget: sf.defTarget, SecretsKeyFile: sf.secretsKey,
+		EtcdEndpoints: splitList(sf.etcd), AllowedOrigins: splitList(sf.origins), AllowedHosts: splitList(sf.hosts)}
 	o.Token, _ = lookup(TokenEnv)
-	for _, ep := range strings.Split(sf.etcd, ",") {
-		if ep = strings.TrimSpace(ep); ep != "" {
-			o.EtcdEndpoints = append(o.EtcdEndpoints, ep)
+	return o, nil
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(v string) []string {
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
 		}
 	}
-	return o, nil
+	return out
 }

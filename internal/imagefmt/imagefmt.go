@@ -34,6 +34,13 @@ var qcow2Magic = []byte{'Q', 'F', 'I', 0xfb}
 // header cannot be valid for it.
 var ErrCorrupt = errors.New("corrupt image header")
 
+// ErrRefused reports an image plinth will not store because it is unsafe or
+// malformed: a qcow2 with a backing file, an external data file, encryption,
+// an unknown incompatible feature, tables outside the file, or a virtual
+// size above the configured limit. The API answers 422 for it; a copy that
+// meets it fails with the reason. ErrCorrupt errors also match ErrRefused.
+var ErrRefused = errors.New("image refused")
+
 // Info is what the header tells about an image.
 type Info struct {
 	Format Format

@@ -27,4 +27,15 @@ type Options struct {
 	// every API request. Read from PLINTH_TOKEN or a file, never a flag
 	// value shown in process listings.
 	Token string
+	// AllowedOrigins are extra browser origins (scheme://host[:port]) whose
+	// state-changing requests are accepted, besides the server's own origin
+	// and requests that carry no Origin at all (CLIs, scripts).
+	AllowedOrigins []string
+	// AllowedHosts are extra names the Host header may carry, besides the
+	// listen address, localhost and loopback addresses; anything else is
+	// refused so DNS rebinding cannot reach the API.
+	AllowedHosts []string
+	// SecretsKeyFile holds the keys that encrypt secret values in etcd.
+	// Default "<data-dir>/secrets.key", created 0600 when absent.
+	SecretsKeyFile string
 }

@@ -22,6 +22,9 @@ const (
 	BackupCompression     = "backup-compression-method"
 	BackupConcurrentLimit = "backup-concurrent-limit"
 	RestoreConcurrent     = "restore-concurrent-limit"
+	MaxImageSizeGiB       = "backing-image-max-size-gib"
+	MaxCopies             = "backing-image-max-number-of-copies"
+	UploadIdleTimeout     = "backing-image-upload-idle-timeout"
 )
 
 // Definition is a setting's type and rules; Min applies to "int" settings.
@@ -50,6 +53,15 @@ var Definitions = []struct {
 	{RestoreConcurrent, Definition{apitypes.SettingDefinition{DisplayName: "Restore Concurrent Limit",
 		Description: "Blocks downloaded and verified in parallel by one restore.",
 		Category:    "backup", Type: "int", Required: true, Default: "4"}, 1}},
+	{MaxImageSizeGiB, Definition{apitypes.SettingDefinition{DisplayName: "Backing Image Maximum Size (GiB)",
+		Description: "The largest image accepted, in GiB: an upload's declared size, a download's length, and a qcow2 image's virtual size. Larger ones are refused.",
+		Category:    "backing image", Type: "int", Required: true, Default: "2048"}, 1}},
+	{MaxCopies, Definition{apitypes.SettingDefinition{DisplayName: "Backing Image Maximum Number of Copies",
+		Description: "The largest minNumberOfCopies a backing image may ask for.",
+		Category:    "backing image", Type: "int", Required: true, Default: "16"}, 1}},
+	{UploadIdleTimeout, Definition{apitypes.SettingDefinition{DisplayName: "Backing Image Upload Idle Timeout",
+		Description: "Seconds an upload may go without receiving a byte before it fails, its partial data is dropped and a new upload may start.",
+		Category:    "backing image", Type: "int", Required: true, Default: "60"}, 1}},
 }
 
 // ErrUnknown is returned for a name that is not a setting.

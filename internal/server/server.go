@@ -41,7 +41,7 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("listen on %s: %w (is another plinth running? choose another --listen)", opts.Listen, err)
 	}
 	defer lis.Close()
-	backend, err := openBackend(ctx, opts)
+	backend, err := openBackend(ctx, opts, log)
 	if err != nil {
 		return err
 	}
@@ -53,11 +53,11 @@ func Run(ctx context.Context, opts Options) error {
 	return d.serve(ctx, lis)
 }
 
-func openBackend(ctx context.Context, opts Options) (*store.Backend, error) {
+func openBackend(ctx context.Context, opts Options, log *slog.Logger) (*store.Backend, error) {
 	if len(opts.EtcdEndpoints) > 0 {
 		return store.Connect(ctx, opts.EtcdEndpoints)
 	}
-	return store.StartEmbedded(ctx, opts.DataDir)
+	return store.StartEmbedded(ctx, opts.DataDir, log)
 }
 
 // daemon is the assembled server: store, controllers and API.

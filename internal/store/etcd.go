@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"path/filepath"
@@ -23,14 +24,16 @@ type Backend struct {
 
 // StartEmbedded starts a single-member etcd whose data lives in dir and
 // whose client and peer ports are free loopback ports chosen at start (they
-// are not part of the stored state, so a restart may pick others).
-func StartEmbedded(ctx context.Context, dir string) (*Backend, error) {
+// are not part of the stored state, so a restart may pick others). etcd's
+// warnings and errors, and the reason when it stops the process (a full
+// disk), go to log; nil discards them.
+func StartEmbedded(ctx context.Context, dir string, log *slog.Logger) (*Backend, error) {
 	cfg := embed.NewConfig()
 	cfg.Name = "plinth"
 	cfg.Dir = filepath.Join(dir, "etcd")
 	cfg.Logger = "zap"
-	cfg.LogLevel = "error"
-	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
+	cfg.LogLevel = "warn"
+	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(etcdLogger(log))
 	clientURL, err := freeLoopbackURL()
 	if err != nil {
 		return nil, err

@@ -132,7 +132,7 @@ func TestWatchSeesChanges(t *testing.T) {
 func TestRestartKeepsData(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
-	b, err := StartEmbedded(ctx, dir)
+	b, err := StartEmbedded(ctx, dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestRestartKeepsData(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.Close()
-	b2, err := StartEmbedded(ctx, dir)
+	b2, err := StartEmbedded(ctx, dir, nil)
 	if err != nil {
 		t.Fatalf("restart: %v", err)
 	}

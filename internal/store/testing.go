@@ -9,7 +9,7 @@ import (
 // test and stops it when the test ends.
 func NewTestBackend(t testing.TB) *Backend {
 	t.Helper()
-	b, err := StartEmbedded(context.Background(), t.TempDir())
+	b, err := StartEmbedded(context.Background(), t.TempDir(), nil)
 	if err != nil {
 		t.Fatalf("start embedded etcd: %v", err)
 	}

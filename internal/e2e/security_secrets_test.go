@@ -46,6 +46,7 @@ func TestSecretsEncryptedAtRest(t *testing.T) {
 	before := keyIDs(t, keyFile)
 
 	d.start()
+	d.mustCall(400, "POST", "/v1/secrets?action=nope", "")
 	out, err := d.plinthCLI("secret", "rekey")
 	if err != nil || !strings.Contains(out, "1 rewritten") {
 		t.Fatalf("plinth secret rekey: %v\n%s", err, out)

@@ -54,8 +54,8 @@ func (r *Keyring) Open(name string, stored []byte) ([]byte, error) {
 	}
 	raw, ok := r.lookup(id)
 	if !ok {
-		return nil, fmt.Errorf("open %s: %w (key id %s; %s holds %v): point --secrets-key-file at the key file that sealed it",
-			name, ErrWrongKey, id, r.path, r.IDs())
+		return nil, fmt.Errorf("open %s: %w (key id %s): point --secrets-key-file at the key file that sealed it",
+			name, ErrWrongKey, id)
 	}
 	aead, err := gcm(raw)
 	if err != nil {

@@ -1,6 +1,8 @@
 // Package store keeps plinth's typed resources in etcd as JSON under
 // /plinth/<kind>/<name>. Every write is a compare-and-swap on the key's mod
-// revision; uniqueness rules are enforced inside one etcd transaction.
+// revision; uniqueness rules are enforced inside one etcd transaction. A
+// kind built WithCodec stores its JSON through the codec (secrets are
+// encrypted that way; see package secretbox).
 package store
 
 import (

@@ -63,7 +63,13 @@ func (a *app) secretCommand() *cobra.Command {
 		&cobra.Command{Use: "delete NAME", Short: "Delete a secret", Aliases: []string{"rm"}, Args: cobra.ExactArgs(1),
 			RunE: a.runE(func(cmd *cobra.Command, env *cli.Env, args []string) error {
 				return cli.SecretDelete(cmd.Context(), env, args[0])
-			})})
+			})},
+		&cobra.Command{Use: "rekey", Short: "Re-encrypt every secret under a new key and drop the old key from the server's key file",
+			Long: "Secret values are encrypted in etcd with a key kept in the server's --secrets-key-file.\n" +
+				"rekey adds a new key, rewrites every secret under it, then removes the old key. If it fails\n" +
+				"half-way the server keeps both keys, so nothing is lost: run it again.",
+			Args: cobra.NoArgs,
+			RunE: a.runE(func(cmd *cobra.Command, env *cli.Env, _ []string) error { return cli.SecretRekey(cmd.Context(), env) })})
 	return cmd
 }
 

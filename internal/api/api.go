@@ -6,9 +6,11 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -32,6 +34,7 @@ type Deps struct {
 	Settings     *settings.Store
 	Targets      *store.Kind[model.BackupTarget]
 	Secrets      *store.Kind[model.Secret]
+	RekeySecrets func(context.Context) (rewritten int, err error) // seals every secret under a new key
 	Backups      *BackupDeps
 	BIController *backingimage.Controller
 	NodeCtl      *node.Controller
@@ -52,6 +55,9 @@ type Server struct {
 	d       Deps
 	schemas *rancher.Schemas
 	handler http.Handler
+	// rekeying is held exclusively by a rekey and shared by secret
+	// creation, so no secret is sealed under a key the rekey is dropping.
+	rekeying sync.RWMutex
 }
 
 // New builds the API handler.
@@ -94,7 +100,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE /v1/backuptargets/{name}", s.deleteBackupTarget)
 	mux.HandleFunc("POST /v1/backuptargets/{name}", s.backupTargetAction)
 	mux.HandleFunc("GET /v1/secrets", s.listSecrets)
-	mux.HandleFunc("POST /v1/secrets", s.createSecret)
+	mux.HandleFunc("POST /v1/secrets", s.postSecrets)
 	mux.HandleFunc("GET /v1/secrets/{name}", s.getSecret)
 	mux.HandleFunc("DELETE /v1/secrets/{name}", s.deleteSecret)
 	mux.HandleFunc("GET /v1/nodes", s.listNodes)

@@ -80,7 +80,9 @@ func addBackupSchemas(s *rancher.Schemas) {
 	sec := s.Add(schemaSecret, apitypes.Secret{})
 	sec.CollectionMethods = []string{"GET", "POST"}
 	sec.ResourceMethods = []string{"GET", "DELETE"}
+	sec.CollectionActions[actionSecretRekey] = rancher.Action{Output: "secretRekeyResult"}
 	helper(s, "secretCreateInput", apitypes.SecretCreateInput{})
+	helper(s, "secretRekeyResult", apitypes.SecretRekeyResult{})
 }
 
 func addNodeAndSettingSchemas(s *rancher.Schemas) {

@@ -14,7 +14,10 @@ import (
 	"github.com/plinth-storage/plinth/internal/store"
 )
 
-const schemaSecret = "secret"
+const (
+	schemaSecret      = "secret"
+	actionSecretRekey = "rekey"
+)
 
 var secretKeyRegexp = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
 
@@ -52,7 +55,36 @@ func (s *Server) getSecret(w http.ResponseWriter, r *http.Request) {
 	s.schemas.WriteResource(w, r, http.StatusOK, schemaSecret, &res)
 }
 
+// postSecrets creates a secret, or runs a collection action.
+func (s *Server) postSecrets(w http.ResponseWriter, r *http.Request) {
+	switch a := r.URL.Query().Get("action"); a {
+	case "":
+		s.createSecret(w, r)
+	case actionSecretRekey:
+		s.rekeySecrets(w, r)
+	default:
+		writeErr(w, r, apierr.BadRequest("unknown action %q on secrets: use %s", a, actionSecretRekey))
+	}
+}
+
+// rekeySecrets seals every secret under a new key and drops the old keys
+// from the server's key file. The reply says how many secrets were
+// rewritten and nothing about the keys.
+func (s *Server) rekeySecrets(w http.ResponseWriter, r *http.Request) {
+	s.rekeying.Lock()
+	defer s.rekeying.Unlock()
+	n, err := s.d.RekeySecrets(r.Context())
+	if err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	s.d.Log.Info("secrets rekeyed", "rewritten", n)
+	rancher.WriteJSON(w, r, http.StatusOK, apitypes.SecretRekeyResult{Rewritten: n})
+}
+
 func (s *Server) createSecret(w http.ResponseWriter, r *http.Request) {
+	s.rekeying.RLock()
+	defer s.rekeying.RUnlock()
 	var in apitypes.SecretCreateInput
 	if err := rancher.ReadInput(r, &in); err != nil {
 		writeErr(w, r, err)

@@ -158,6 +158,20 @@ func SecretGet(ctx context.Context, env *Env, name string) error {
 	return details(env.Out, "Name", s.Name, "Keys", strings.Join(s.Keys, ", "))
 }
 
+// SecretRekey has the server seal every secret under a new key and drop
+// the old keys from its key file; it prints how many were rewritten.
+func SecretRekey(ctx context.Context, env *Env) error {
+	n, err := env.Client.RekeySecrets(ctx)
+	if err != nil {
+		return err
+	}
+	if env.json() {
+		return printJSON(env.Out, apitypes.SecretRekeyResult{Rewritten: n})
+	}
+	fmt.Fprintf(env.Out, "secrets rekeyed: %d rewritten under a new key; the old key is gone from the server's key file\n", n)
+	return nil
+}
+
 // SecretDelete deletes a secret.
 func SecretDelete(ctx context.Context, env *Env, name string) error {
 	if err := env.Client.DeleteSecret(ctx, name); err != nil {

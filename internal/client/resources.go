@@ -105,6 +105,18 @@ func (c *Client) CreateSecret(ctx context.Context, in apitypes.SecretCreateInput
 	return &out, nil
 }
 
+// RekeySecrets asks the server to seal every secret under a new key and
+// drop the old keys from its key file. It returns how many secrets were
+// rewritten. On an error the server keeps the old keys, so every secret
+// still opens; running it again finishes the job.
+func (c *Client) RekeySecrets(ctx context.Context) (int, error) {
+	var out apitypes.SecretRekeyResult
+	if err := c.action(ctx, "rekey", nil, &out, "v1", "secrets"); err != nil {
+		return 0, fmt.Errorf("rekey secrets: %w", err)
+	}
+	return out.Rewritten, nil
+}
+
 // DeleteSecret deletes a secret.
 func (c *Client) DeleteSecret(ctx context.Context, name string) error {
 	if err := c.call(ctx, http.MethodDelete, nil, nil, nil, "v1", "secrets", name); err != nil {

@@ -22,6 +22,7 @@ import (
 type backupPlane struct {
 	targets   *store.Kind[model.BackupTarget]
 	secrets   *store.Kind[model.Secret]
+	atRest    *secretsAtRest
 	records   *backup.Records
 	targetRun *runner.Runner
 	targetCtl *backup.TargetController
@@ -30,11 +31,16 @@ type backupPlane struct {
 	restorer  *backup.Restorer
 }
 
-func (d *daemon) assembleBackups(reg prometheus.Registerer) (*backupPlane, error) {
+func (d *daemon) assembleBackups(ctx context.Context, reg prometheus.Registerer) (*backupPlane, error) {
 	cli := d.backend.Client
+	atRest, err := openSecrets(ctx, cli, d.opts.SecretsKeyFile, d.log)
+	if err != nil {
+		return nil, err
+	}
 	p := &backupPlane{
 		targets: store.NewKind[model.BackupTarget](cli, model.KindBackupTargets),
-		secrets: store.NewKind[model.Secret](cli, model.KindSecrets),
+		secrets: atRest.kind,
+		atRest:  atRest,
 	}
 	p.records = &backup.Records{Backups: store.NewKind[model.Backup](cli, model.KindBackups), Etcd: cli}
 	journal, err := backup.OpenLockJournal(filepath.Join(d.opts.DataDir, "lock-journal.json"))

@@ -97,7 +97,7 @@ func assemble(ctx context.Context, opts Options, backend *store.Backend, log *sl
 		AllowPrivate: opts.InsecureAllowPrivateSources, Log: log,
 		Metrics: backingimage.NewMetrics(reg, d.bis),
 	}
-	if d.backups, err = d.assembleBackups(reg); err != nil {
+	if d.backups, err = d.assembleBackups(ctx, reg); err != nil {
 		return nil, err
 	}
 	d.biCtl.Restorer = d.backups.restorer
@@ -114,7 +114,7 @@ func assemble(ctx context.Context, opts Options, backend *store.Backend, log *sl
 		Etcd: cli, BIs: d.bis, Nodes: nodes, Settings: d.settings, BIController: d.biCtl,
 		NodeCtl: d.nodeCtl, Disks: d.disks, NodeID: opts.NodeID, AllowPrivate: opts.InsecureAllowPrivateSources,
 		Log: log, Registry: reg, Token: opts.Token, Hub: d.hub,
-		Targets: d.backups.targets, Secrets: d.backups.secrets, Backups: d.backups.apiDeps(),
+		Targets: d.backups.targets, Secrets: d.backups.secrets, RekeySecrets: d.backups.atRest.rekey, Backups: d.backups.apiDeps(),
 		Extra: web.Register,
 	})
 	if err != nil {
@@ -268,6 +268,12 @@ func (o Options) withDefaults() (Options, error) {
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(o.LogLevel)); err != nil {
 		return o, fmt.Errorf("invalid --log-level %q: use debug, info, warn or error", o.LogLevel)
+	}
+	if o.SecretsKeyFile == "" {
+		o.SecretsKeyFile = filepath.Join(o.DataDir, "secrets.key")
+	}
+	if o.SecretsKeyFile, err = filepath.Abs(o.SecretsKeyFile); err != nil {
+		return o, fmt.Errorf("secrets key file %q: %w", o.SecretsKeyFile, err)
 	}
 	if o.DefaultBackupTarget == "" {
 		o.DefaultBackupTarget = "file://" + filepath.Join(o.DataDir, "backupstore")

@@ -1,6 +1,8 @@
 // Package store keeps plinth's typed resources in etcd as JSON under
 // /plinth/<kind>/<name>. Every write is a compare-and-swap on the key's mod
-// revision; uniqueness rules are enforced inside one etcd transaction.
+// revision; uniqueness rules are enforced inside one etcd transaction. A
+// kind built WithCodec stores its JSON through the codec (secrets are
+// encrypted that way; see package secretbox).
 package store
 
 import (
@@ -32,13 +34,23 @@ type Versioned[T any] struct {
 
 // Kind is a typed view of one resource kind.
 type Kind[T any] struct {
-	cli  *clientv3.Client
-	kind string
+	cli   *clientv3.Client
+	kind  string
+	codec Codec // nil: values are stored as plain JSON
 }
 
+// KindOption changes how a Kind stores its values.
+type KindOption func(*kindConfig)
+
+type kindConfig struct{ codec Codec }
+
 // NewKind returns the typed view of kind (e.g. "backingimages").
-func NewKind[T any](cli *clientv3.Client, kind string) *Kind[T] {
-	return &Kind[T]{cli: cli, kind: kind}
+func NewKind[T any](cli *clientv3.Client, kind string, opts ...KindOption) *Kind[T] {
+	var c kindConfig
+	for _, o := range opts {
+		o(&c)
+	}
+	return &Kind[T]{cli: cli, kind: kind, codec: c.codec}
 }
 
 // Key returns the etcd key of name.
@@ -85,9 +97,9 @@ func (k *Kind[T]) List(ctx context.Context) ([]Versioned[T], int64, error) {
 // otherwise). Extra comparisons and puts (e.g. a uniqueness index) join the
 // same transaction through guards.
 func (k *Kind[T]) Create(ctx context.Context, name string, v T, guards ...Guard) (int64, error) {
-	data, err := json.Marshal(v)
+	data, err := k.encode(name, v)
 	if err != nil {
-		return 0, fmt.Errorf("encode %s/%s: %w", k.kind, name, err)
+		return 0, err
 	}
 	cmps := []clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(k.Key(name)), "=", 0)}
 	ops := []clientv3.Op{clientv3.OpPut(k.Key(name), string(data))}
@@ -108,9 +120,9 @@ func (k *Kind[T]) Create(ctx context.Context, name string, v T, guards ...Guard)
 // Update replaces the object if its revision is still rev (ErrConflict
 // otherwise, ErrNotFound if it was deleted).
 func (k *Kind[T]) Update(ctx context.Context, name string, v T, rev int64) (int64, error) {
-	data, err := json.Marshal(v)
+	data, err := k.encode(name, v)
 	if err != nil {
-		return 0, fmt.Errorf("encode %s/%s: %w", k.kind, name, err)
+		return 0, err
 	}
 	resp, err := k.cli.Txn(ctx).
 		If(clientv3.Compare(clientv3.ModRevision(k.Key(name)), "=", rev)).
@@ -176,7 +188,31 @@ func (k *Kind[T]) Mutate(ctx context.Context, name string, fn func(*T) error) (T
 // ErrNoChange, returned by a Mutate function, skips the write.
 var ErrNoChange = errors.New("no change")
 
+// encode marshals v and, with a codec, seals it for its key.
+func (k *Kind[T]) encode(name string, v T) ([]byte, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s/%s: %w", k.kind, name, err)
+	}
+	if k.codec == nil {
+		return data, nil
+	}
+	sealed, err := k.codec.Seal(k.Key(name), data)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s/%s: %w", k.kind, name, err)
+	}
+	return sealed, nil
+}
+
+// decode opens data with the codec, if any, and unmarshals it.
 func (k *Kind[T]) decode(name string, data []byte, rev int64) (Versioned[T], error) {
+	if k.codec != nil {
+		plain, err := k.codec.Open(k.Key(name), data)
+		if err != nil {
+			return Versioned[T]{}, fmt.Errorf("decode %s/%s: %w", k.kind, name, err)
+		}
+		data = plain
+	}
 	var v T
 	if err := json.Unmarshal(data, &v); err != nil {
 		return Versioned[T]{}, fmt.Errorf("decode %s/%s (stored data is damaged): %w", k.kind, name, err)

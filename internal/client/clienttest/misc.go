@@ -99,12 +99,16 @@ func (f *Fake) routeMisc(mux *http.ServeMux) {
 		writeCollection(w, "secret", out)
 	})
 	mux.HandleFunc("POST /v1/secrets", func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if r.URL.Query().Get("action") == "rekey" {
+			writeJSON(w, http.StatusOK, apitypes.SecretRekeyResult{Rewritten: len(f.secrets)})
+			return
+		}
 		var in apitypes.SecretCreateInput
 		if !readJSON(w, r, &in) {
 			return
 		}
-		f.mu.Lock()
-		defer f.mu.Unlock()
 		if _, ok := f.secrets[in.Name]; ok {
 			writeError(w, http.StatusConflict, "secret %q already exists", in.Name)
 			return

@@ -194,7 +194,7 @@ func (i *idleReader) timedOut() bool {
 func (i *idleReader) explain(n int64, err error) error {
 	switch {
 	case i.timedOut():
-		return fmt.Errorf("%w: the client sent nothing for %s after %d bytes; the partial upload was dropped, upload the file again", ErrUploadIdle, i.idle, n)
+		return fmt.Errorf("%w: the client sent nothing for %s after %d bytes; the partial upload was dropped", ErrUploadIdle, i.idle, n)
 	case i.err != nil:
 		return fmt.Errorf("%w: reading the request after %d bytes: %v", ErrBadUpload, n, i.err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -66,6 +67,14 @@ func TestLimitsRefuseOutOfRangeRequests(t *testing.T) {
 				t.Fatalf("a refused upload touched the copy: %v", c)
 			}
 		}
+		img := filepath.Join(t.TempDir(), "big.raw")
+		writeImage(t, img, 1<<30+1, 4096, 1) // sparse: costs no disk
+		src := serveFile(t, img)
+		d.mustCall(200, "POST", "/v1/backingimages", fmt.Sprintf(`{"name":"big-dl","sourceType":"download","parameters":{"url":%q}}`, src.URL))
+		d.waitFor(t, "big-dl", "the oversized download failed with the reason", func(bi map[string]any) bool {
+			cs := copies(bi)
+			return len(cs) == 1 && cs[0]["state"] == "failed" && strings.Contains(cs[0]["message"].(string), "over the limit of 1073741824 bytes")
+		})
 		d.mustCall(200, "PUT", "/v1/settings/backing-image-max-size-gib", `{"value":"2048"}`)
 	})
 }

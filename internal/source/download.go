@@ -187,9 +187,9 @@ func (d *download) checkSize(n int64, announced bool) error {
 		return nil
 	}
 	if !announced {
-		return fmt.Errorf("%w: the server sent more than the limit of %d bytes; stopped", ErrDownloadTooLarge, d.opts.MaxSize)
+		return fmt.Errorf("%w: the server sent more than the limit of %d bytes, so the download was stopped; use a smaller image or raise the maximum image size setting", ErrDownloadTooLarge, d.opts.MaxSize)
 	}
-	return fmt.Errorf("%w: the server announced %d bytes, over the limit of %d bytes", ErrDownloadTooLarge, n, d.opts.MaxSize)
+	return fmt.Errorf("%w: the server announced %d bytes, over the limit of %d bytes; use a smaller image or raise the maximum image size setting", ErrDownloadTooLarge, n, d.opts.MaxSize)
 }
 
 // prepareOffset decides where the next request starts: at the bytes

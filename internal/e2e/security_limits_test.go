@@ -164,3 +164,15 @@ func wantRefusal(t *testing.T, what string, code int, reply map[string]any, want
 		t.Errorf("%s: status %d, want %d with a message mentioning %q: %v", what, code, want, mention, reply)
 	}
 }
+
+// TestFileTargetInSystemDirIsUnavailable: a target record naming /etc (as
+// one written before the API refused it; here the first-start default)
+// is unavailable with the reason, never written to.
+func TestFileTargetInSystemDirIsUnavailable(t *testing.T) {
+	d := startDaemon(t, "", "--default-backup-target", "file:///etc")
+	testenv.Eventually(t, 20*time.Second, "the default target on /etc unavailable with the reason", func() (bool, string) {
+		code, bt := d.call("GET", "/v1/backuptargets/default", "")
+		msg, _ := bt["message"].(string)
+		return code == 200 && bt["available"] == false && strings.Contains(msg, "system directory /etc"), fmt.Sprint(code, bt)
+	})
+}

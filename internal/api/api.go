@@ -40,6 +40,9 @@ type Deps struct {
 	NodeCtl      *node.Controller
 	Disks        *node.Registry
 	NodeID       string
+	// DataDir is the daemon's data directory: no file backup target may
+	// be in it, except its default backup store <DataDir>/backupstore.
+	DataDir      string
 	AllowPrivate bool
 	Log          *slog.Logger
 	Registry     *prometheus.Registry

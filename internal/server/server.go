@@ -112,7 +112,7 @@ func assemble(ctx context.Context, opts Options, backend *store.Backend, log *sl
 	}
 	srv, err := api.New(api.Deps{
 		Etcd: cli, BIs: d.bis, Nodes: nodes, Settings: d.settings, BIController: d.biCtl,
-		NodeCtl: d.nodeCtl, Disks: d.disks, NodeID: opts.NodeID, AllowPrivate: opts.InsecureAllowPrivateSources,
+		NodeCtl: d.nodeCtl, Disks: d.disks, NodeID: opts.NodeID, DataDir: opts.DataDir, AllowPrivate: opts.InsecureAllowPrivateSources,
 		Log: log, Registry: reg, Token: opts.Token, Hub: d.hub,
 		Targets: d.backups.targets, Secrets: d.backups.secrets, RekeySecrets: d.backups.atRest.rekey, Backups: d.backups.apiDeps(),
 		Extra: web.Register,

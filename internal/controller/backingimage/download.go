@@ -26,6 +26,7 @@ func (c *Controller) runDownload(ctx context.Context, bi model.BackingImage, dis
 	_, err := source.Download(ctx, bi.Parameters["url"], w, source.Options{
 		AllowPrivate: c.AllowPrivate,
 		StallTimeout: stall,
+		MaxSize:      MaxImageBytes(ctx, c.Settings),
 		Progress:     c.progressReporter(ctx, bi.Name, diskUUID, "download"),
 	})
 	if err != nil {

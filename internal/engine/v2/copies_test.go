@@ -8,8 +8,8 @@ import (
 
 	"github.com/plinth-storage/plinth/internal/backupstore"
 	v1 "github.com/plinth-storage/plinth/internal/engine/v1"
-	"github.com/plinth-storage/plinth/internal/imagefmt"
 	"github.com/plinth-storage/plinth/internal/engine/v2/volstore"
+	"github.com/plinth-storage/plinth/internal/imagefmt"
 )
 
 // importRandom imports an image of size bytes with data in its first

@@ -23,8 +23,8 @@ func TestCommitRefusesUnsafeQcow2(t *testing.T) {
 	cases := map[string]string{
 		qcow2test.NamingDataFile(t, t.TempDir(), host, 128<<10):    "external data file",
 		qcow2test.NamingBackingFile(t, t.TempDir(), host, 128<<10): "backing file (\"" + host + "\")",
-		qcow2test.Encrypted(t, t.TempDir()):                         "encrypted",
-		huge:                                                        "virtual size",
+		qcow2test.Encrypted(t, t.TempDir()):                        "encrypted",
+		huge:                                                       "virtual size",
 	}
 	d := testDisk(t)
 	for src, want := range cases {

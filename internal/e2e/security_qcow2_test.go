@@ -129,7 +129,9 @@ func jsonQuoted(s string) string { return strings.ReplaceAll(s, `"`, `\"`) }
 // holds reason, and that the image has no ready copy.
 func (d *daemon) expectFailed(image, reason string) {
 	d.t.Helper()
-	bi := d.waitImage(image, 2*time.Minute, anyCopy("failed"))
+	bi := d.waitImage(image, 2*time.Minute, func(bi map[string]any) bool {
+		return anyCopy("failed")(bi) || anyCopy("ready")(bi)
+	})
 	for _, c := range copies(bi) {
 		if c["state"] == "ready" {
 			d.t.Fatalf("%s has a ready copy: %v", image, bi)

@@ -69,6 +69,7 @@ func seedRefusals(t testing.TB) []refusal {
 		{"data file extension without the feature bit", patched(df, 72, uint64(0)), "external data file"},
 		{"raw external data autoclear bit", patched(ok, 88, uint64(autoclearRawData)), "external data file"},
 		{"aes encryption", readTestdata(t, "encrypted-aes.qcow2"), "encrypted"},
+		{"luks encryption", readTestdata(t, "encrypted-luks-head.qcow2"), "encrypted (crypt_method 2)"},
 		{"luks crypt method", patched(ok, 32, uint32(2)), "encrypted"},
 		{"unknown incompatible bit", patched(ok, 72, uint64(1<<5)), "unknown to plinth"},
 		{"dirty", patched(ok, 72, uint64(incompatDirty)), "dirty"},

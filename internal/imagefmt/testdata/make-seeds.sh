@@ -20,3 +20,8 @@ truncate -s 16K "$tmp/scratch.raw"
 qemu-img create -q -f qcow2 -o $o,data_file="$tmp/scratch.raw" data-file.qcow2 16K
 qemu-img create -q -f qcow2 --object secret,id=s0,data=plinth -o $o,encrypt.format=aes,encrypt.key-secret=s0 \
 	encrypted-aes.qcow2 16K
+# A LUKS qcow2 is over 1 MiB (its key material); its first 1536 bytes keep
+# the header (crypt_method 2) and the full disk encryption extension.
+qemu-img create -q -f qcow2 --object secret,id=s0,data=plinth -o $o,encrypt.format=luks,encrypt.key-secret=s0 \
+	"$tmp/luks.qcow2" 16K
+head -c 1536 "$tmp/luks.qcow2" >encrypted-luks-head.qcow2

@@ -44,11 +44,10 @@ func Check(r io.ReaderAt, size int64, limits Limits) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	info, h, err := judgeHead(head, size, limits)
+	info, h, exts, err := judgeHead(head, size, limits)
 	if err != nil || h == nil {
 		return info, err
 	}
-	exts, _ := parseExtensions(head, h, size)
 	t := &tableCheck{r: r, size: size, h: h}
 	if err := t.run(exts); err != nil {
 		return Info{}, err
@@ -62,31 +61,31 @@ func Check(r io.ReaderAt, size int64, limits Limits) (Info, error) {
 // file. head should hold the image's first 2 MiB (or all of it when
 // smaller). Errors are those of Check.
 func CheckHeader(head []byte, limits Limits) (Info, error) {
-	info, _, err := judgeHead(head, int64(len(head)), limits)
+	info, _, _, err := judgeHead(head, int64(len(head)), limits)
 	return info, err
 }
 
 // judgeHead recognises the format from head and, for a qcow2, judges its
 // fixed header and extensions; h is nil for a raw image.
-func judgeHead(head []byte, size int64, limits Limits) (Info, *qcow2Header, error) {
+func judgeHead(head []byte, size int64, limits Limits) (Info, *qcow2Header, qcow2Exts, error) {
 	if !isQcow2(head) {
-		return Info{Format: Raw, VirtualSize: size}, nil, nil
+		return Info{Format: Raw, VirtualSize: size}, nil, qcow2Exts{}, nil
 	}
 	h, err := parseQcow2Header(head)
 	if err != nil {
-		return Info{}, nil, err
+		return Info{}, nil, qcow2Exts{}, err
 	}
 	if err := h.judgeFeatures(head, limits.maxVirtual()); err != nil {
-		return Info{}, nil, err
+		return Info{}, nil, qcow2Exts{}, err
 	}
 	exts, err := parseExtensions(head, h, size)
+	if err == nil {
+		err = judgeExtensions(exts)
+	}
 	if err != nil {
-		return Info{}, nil, err
+		return Info{}, nil, qcow2Exts{}, err
 	}
-	if err := judgeExtensions(exts); err != nil {
-		return Info{}, nil, err
-	}
-	return Info{Format: Qcow2, VirtualSize: int64(h.size)}, h, nil
+	return Info{Format: Qcow2, VirtualSize: int64(h.size)}, h, exts, nil
 }
 
 func isQcow2(head []byte) bool {

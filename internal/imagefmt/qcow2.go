@@ -81,9 +81,9 @@ func corrupt(format string, args ...any) error {
 	return fmt.Errorf("qcow2 image is malformed: %s: %w", fmt.Sprintf(format, args...), ErrCorrupt)
 }
 
-// parseQcow2Header reads the fixed header from buf (the file's first bytes,
-// at least the header's length) and judges everything the fixed header
-// alone decides. size is the file's length, or -1 when unknown.
+// parseQcow2Header reads the fixed header from buf (the file's first bytes)
+// and judges its structure: version, cluster_bits and the version 3
+// fields. judgeFeatures judges what it asks for.
 func parseQcow2Header(buf []byte) (*qcow2Header, error) {
 	if len(buf) < qcow2V2HeaderLen {
 		return nil, corrupt("the header is %d bytes, a qcow2 header is at least %d", len(buf), qcow2V2HeaderLen)

@@ -47,7 +47,7 @@ func (c *Controller) newWriter(ctx context.Context, bi model.BackingImage, diskU
 	}
 	e := c.engineFor(ref)
 	id := v1.CopyID{Name: bi.Name, UUID: bi.UUID}
-	w, err := e.begin(id)
+	w, err := e.begin(ctx, id)
 	if errors.Is(err, v1.ErrExists) {
 		res, verr := e.verify(ctx, id)
 		if verr != nil {

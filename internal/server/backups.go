@@ -16,6 +16,7 @@ import (
 	"github.com/plinth-storage/plinth/internal/controller/runner"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/store"
+	"github.com/plinth-storage/plinth/internal/target/file"
 )
 
 // backupPlane is the assembled backup control plane.
@@ -76,6 +77,9 @@ func (p *backupPlane) apiDeps() *api.BackupDeps {
 // otherwise.
 func (p *backupPlane) ensureDefaultTarget(ctx context.Context, rawURL string) error {
 	if u, err := url.Parse(rawURL); err == nil && u.Scheme == "file" {
+		if err := file.CheckRoot(u.Path); err != nil {
+			return fmt.Errorf("--default-backup-target %s: %w; choose another folder", rawURL, err)
+		}
 		if err := os.MkdirAll(u.Path, 0o750); err != nil {
 			return fmt.Errorf("create the default backup target folder %s: %w", u.Path, err)
 		}

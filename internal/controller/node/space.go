@@ -51,8 +51,8 @@ func (r Room) Explain(name, path, node string, need int64) string {
 	if need > 0 && r.Available > r.Reserve {
 		short = fmt.Sprintf("so writing %s would leave less than its reserve", Bytes(need))
 	}
-	return fmt.Sprintf("disk %s (%s) on node %s has %s available, %s of %s "+
-		"(%d%% of %s by setting %s, or the disk's storageReserved %s if larger): "+
+	return fmt.Sprintf("disk %s (%s) on node %s has %s available, %s of %s, "+
+		"the larger of %d%% of its size %s (setting %s) and its storageReserved %s: "+
 		"free space on the disk, add a disk (plinth node disk-update), or lower the setting",
 		name, path, node, Bytes(r.Available), short, Bytes(r.Reserve), r.MinimalPercent, Bytes(r.Maximum),
 		settings.StorageMinimalAvailablePercentage, Bytes(r.StorageReserved))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -179,17 +180,43 @@ func TestDownloadThatFillsADiskFailsAndTheDaemonStaysUp(t *testing.T) {
 }
 
 // TestRestartOnAFullDiskSaysWhy restarts the daemon after its data
-// directory's filesystem filled up: it exits non-zero with an ERROR line
-// giving the reason, never silently.
+// directory's filesystem filled up, and starts one on a full filesystem:
+// each exits non-zero with an ERROR line giving the reason, never silently.
 func TestRestartOnAFullDiskSaysWhy(t *testing.T) {
 	dir := smallFS(t, 100<<20) // the store preallocates a 64 MB log
 	d := startDaemon(t, filepath.Join(dir, "data"))
 	d.mustCall(200, "PUT", reserveSetting, `{"value":"10"}`)
 	d.stop()
 	fill(t, dir)
+	wantFailure(t, "restart on a full disk", d.dataDir, d.addr, "no space left on device")
 
+	empty := smallFS(t, 1<<20)
+	fill(t, empty)
+	wantFailure(t, "first start on a full disk", filepath.Join(empty, "data"), d.addr, "no space left on device")
+}
+
+// TestStartFailureIsLoggedAsError: whatever stops the daemon, its log has
+// an ERROR line with the reason (not only the exit status): here the
+// listen address is taken.
+func TestStartFailureIsLoggedAsError(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	out := wantFailure(t, "start on a taken address", t.TempDir(), l.Addr().String(), "listen on "+l.Addr().String())
+	if !strings.Contains(out, `level=ERROR msg="plinth stopped"`) {
+		t.Fatalf("no ERROR line for the failed start; log:\n%s", out)
+	}
+}
+
+// wantFailure runs plinth server on dataDir and addr, expects it to exit
+// non-zero within 60 s with an ERROR line and reason in its log, and
+// returns the log.
+func wantFailure(t *testing.T, what, dataDir, addr, reason string) string {
+	t.Helper()
 	var log bytes.Buffer
-	cmd := exec.Command(plinthBin, "server", "--data-dir", d.dataDir, "--listen", d.addr, "--node-id", "node-1")
+	cmd := exec.Command(plinthBin, "server", "--data-dir", dataDir, "--listen", addr, "--node-id", "node-1")
 	cmd.Stdout, cmd.Stderr = &log, &log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -199,15 +226,16 @@ func TestRestartOnAFullDiskSaysWhy(t *testing.T) {
 	select {
 	case err := <-done:
 		if err == nil {
-			t.Fatalf("plinth exited 0 on a full disk; log:\n%s", log.String())
+			t.Fatalf("%s: plinth exited 0; log:\n%s", what, log.String())
 		}
 	case <-time.After(60 * time.Second):
 		_ = cmd.Process.Signal(syscall.SIGKILL)
 		<-done
-		t.Fatalf("plinth on a full disk neither served nor exited within 60 s; log:\n%s", log.String())
+		t.Fatalf("%s: plinth neither served nor exited within 60 s; log:\n%s", what, log.String())
 	}
 	out := log.String()
-	if !strings.Contains(out, "level=ERROR") || !strings.Contains(out, "no space left on device") {
-		t.Fatalf("plinth exited on a full disk without an ERROR line giving the reason; log:\n%s", out)
+	if !strings.Contains(out, "level=ERROR") || !strings.Contains(out, reason) {
+		t.Fatalf("%s: plinth exited without an ERROR line giving the reason (%q); log:\n%s", what, reason, out)
 	}
+	return out
 }

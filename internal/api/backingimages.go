@@ -12,7 +12,6 @@ import (
 	"github.com/plinth-storage/plinth/internal/api/rancher"
 	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/apitypes"
-	"github.com/plinth-storage/plinth/internal/controller/backingimage"
 	"github.com/plinth-storage/plinth/internal/controller/backup"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/settings"
@@ -119,10 +118,8 @@ func (s *Server) newBackingImage(r *http.Request, in apitypes.BackingImageCreate
 	if err := checkPlacement(&in); err != nil {
 		return model.BackingImage{}, err
 	}
-	diskType := backingimage.DiskTypeFor(in.DataEngine)
-	if len(s.d.Disks.Schedulable(diskType, in.DiskSelector)) == 0 {
-		return model.BackingImage{}, apierr.Invalid("no schedulable %s disk on node %s matches diskSelector %v for data engine %s; add one with the node's diskUpdate action",
-			diskType, s.d.NodeID, in.DiskSelector, in.DataEngine)
+	if err := s.checkRoom(r.Context(), in.DataEngine, in.DiskSelector, 0); err != nil {
+		return model.BackingImage{}, err
 	}
 	if in.MinNumberOfCopies == 0 {
 		in.MinNumberOfCopies = s.d.Settings.Int(r.Context(), settings.DefaultMinCopies)

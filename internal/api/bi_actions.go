@@ -60,6 +60,10 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 			Msg: fmt.Sprintf("upload of %d bytes is over the limit of %d bytes (setting %s); upload a smaller image or raise the setting", declared, opts.MaxSize, settings.MaxImageSizeGiB)})
 		return
 	}
+	if err := s.checkUploadRoom(r.Context(), name, declaredSize(r, size)); err != nil {
+		writeErr(w, r, err)
+		return
+	}
 	err := s.d.BIController.Upload(r.Context(), name, size, func(dst source.Sink, progress func(done, total int64)) error {
 		pw := &progressWriter{w: dst, total: size, report: progress}
 		_, err := source.ReadUpload(w, r, pw, opts)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -9,22 +10,29 @@ import (
 	"github.com/plinth-storage/plinth/internal/api/rancher"
 	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/apitypes"
+	"github.com/plinth-storage/plinth/internal/controller/node"
 	v1 "github.com/plinth-storage/plinth/internal/engine/v1"
 	"github.com/plinth-storage/plinth/internal/model"
 )
 
 func copyID(bi model.BackingImage) v1.CopyID { return v1.CopyID{Name: bi.Name, UUID: bi.UUID} }
 
-// withLiveCapacity replaces the stored capacity of this node's ready disks
-// with their current values.
-func (s *Server) withLiveCapacity(n model.Node) model.Node {
+// withLiveCapacity replaces the stored capacity and disk pressure of this
+// node's ready disks with their current values (and the current setting).
+func (s *Server) withLiveCapacity(ctx context.Context, n model.Node) model.Node {
 	if n.Name != s.d.NodeID {
 		return n
 	}
+	pct := node.MinimalAvailablePercent(ctx, s.d.Settings)
 	live := make(map[string]model.DiskStatus, len(n.Status.Disks))
 	for name, st := range n.Status.Disks {
 		if maxBytes, avail, ok := s.d.Disks.Capacity(st.DiskUUID); ok {
 			st.StorageMaximum, st.StorageAvailable = maxBytes, avail
+			st.Pressure = ""
+			spec := n.Disks[name]
+			if room := node.NewRoom(maxBytes, avail, spec.StorageReserved, pct); !room.HasRoom(0) {
+				st.Pressure = room.Explain(name, spec.Path, n.Name, 0)
+			}
 		}
 		live[name] = st
 	}
@@ -54,8 +62,11 @@ func diskConditions(st model.DiskStatus, spec apitypes.DiskSpec) map[string]apit
 		ready.Status, ready.Reason, ready.Message = "False", "DiskNotReady", st.Message
 	}
 	sched := apitypes.Condition{Type: "Schedulable", Status: "True", LastProbeTime: formatTime(st.CheckedAt)}
-	if !st.Ready || !spec.AllowScheduling {
+	switch {
+	case !st.Ready || !spec.AllowScheduling:
 		sched.Status, sched.Reason = "False", "DiskNotSchedulable"
+	case st.Pressure != "":
+		sched.Status, sched.Reason, sched.Message = "False", "DiskPressure", st.Pressure
 	}
 	return map[string]apitypes.Condition{"Ready": ready, "Schedulable": sched}
 }
@@ -68,7 +79,7 @@ func (s *Server) listNodes(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]apitypes.Node, 0, len(list))
 	for _, n := range list {
-		out = append(out, toNode(s.withLiveCapacity(n.Value)))
+		out = append(out, toNode(s.withLiveCapacity(r.Context(), n.Value)))
 	}
 	s.schemas.WriteCollection(w, r, schemaNode, out)
 }
@@ -80,7 +91,7 @@ func (s *Server) getNode(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, r, err)
 		return
 	}
-	res := toNode(s.withLiveCapacity(n.Value))
+	res := toNode(s.withLiveCapacity(r.Context(), n.Value))
 	s.schemas.WriteResource(w, r, http.StatusOK, schemaNode, &res)
 }
 

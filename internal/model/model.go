@@ -103,13 +103,16 @@ type NodeStatus struct {
 	Disks map[string]DiskStatus `json:"disks"`
 }
 
-// DiskStatus is one disk's identity, capacity and health.
+// DiskStatus is one disk's identity, capacity and health. Pressure says
+// why the disk is under disk pressure (its available space is at or below
+// its reserve); it is empty when the disk is not.
 type DiskStatus struct {
 	DiskUUID         string    `json:"diskUUID"`
 	StorageMaximum   int64     `json:"storageMaximum"`
 	StorageAvailable int64     `json:"storageAvailable"`
 	Ready            bool      `json:"ready"`
 	Message          string    `json:"message"`
+	Pressure         string    `json:"pressure,omitempty"`
 	CheckedAt        time.Time `json:"checkedAt"`
 }
 

@@ -28,12 +28,13 @@ import (
 
 // Run starts the daemon and blocks until ctx is done or it fails. It prints
 // the URL it serves on standard error once it is listening.
-func Run(ctx context.Context, opts Options) error {
-	opts, err := opts.withDefaults()
+func Run(ctx context.Context, opts Options) (err error) {
+	opts, err = opts.withDefaults()
 	if err != nil {
 		return err
 	}
 	log := newLogger(opts.LogLevel)
+	defer func() { logFatal(log, err) }()
 	if err := os.MkdirAll(opts.DataDir, 0o750); err != nil {
 		return fmt.Errorf("create data dir %s: %w", opts.DataDir, err)
 	}
@@ -87,7 +88,7 @@ func assemble(ctx context.Context, opts Options, backend *store.Backend, log *sl
 		settings: settings.NewStore(store.NewKind[model.Setting](cli, model.KindSettings)),
 	}
 	nodes := store.NewKind[model.Node](cli, model.KindNodes)
-	d.nodeCtl = &node.Controller{Nodes: nodes, NodeID: opts.NodeID, Registry: d.disks, Log: log}
+	d.nodeCtl = &node.Controller{Nodes: nodes, NodeID: opts.NodeID, Registry: d.disks, Log: log, Settings: d.settings}
 	d.nodeRun = runner.New("node", d.nodeCtl, log)
 	stage, err := openStage(opts.DataDir)
 	if err != nil {
@@ -170,8 +171,7 @@ func (d *daemon) recoverDisks(ctx context.Context) error {
 	if _, err := d.nodeCtl.Reconcile(ctx, d.opts.NodeID); err != nil {
 		return fmt.Errorf("open this node's disks: %w", err)
 	}
-	disks := append(d.disks.Schedulable("filesystem", nil), d.disks.Schedulable("block", nil)...)
-	for _, ref := range disks {
+	for _, ref := range d.disks.All() {
 		var removed []string
 		var err error
 		if ref.Block != nil {
@@ -224,6 +224,8 @@ func (d *daemon) onEvent(ctx context.Context) func(store.Event) {
 			d.biRun.Enqueue(e.Name)
 		case model.KindNodes:
 			d.nodeRun.Enqueue(e.Name)
+		case model.KindSettings: // the disk reserve may have changed
+			d.nodeRun.Enqueue(d.opts.NodeID)
 		case "":
 			d.enqueueAllImages(ctx)
 		}
@@ -240,6 +242,20 @@ func (d *daemon) enqueueAllImages(ctx context.Context) {
 	}
 	for _, bi := range list {
 		d.biRun.Enqueue(bi.Name)
+	}
+}
+
+// logFatal logs the error that stops the daemon, so that the reason is in
+// its log (not only in the exit status) whatever fails: the store, a disk,
+// the listener. A clean stop (nil) logs nothing; a stop requested before
+// the daemon was ready is not an error.
+func logFatal(log *slog.Logger, err error) {
+	switch {
+	case err == nil:
+	case errors.Is(err, context.Canceled):
+		log.Info("plinth stopped before it was ready", "err", err)
+	default:
+		log.Error("plinth stopped", "err", err)
 	}
 }
 

@@ -25,6 +25,10 @@ const (
 	MaxImageSizeGiB       = "backing-image-max-size-gib"
 	MaxCopies             = "backing-image-max-number-of-copies"
 	UploadIdleTimeout     = "backing-image-upload-idle-timeout"
+	// StorageMinimalAvailablePercentage is Longhorn's disk reserve: a disk
+	// whose available space is at or below this share of its size is under
+	// disk pressure and takes no new copy.
+	StorageMinimalAvailablePercentage = "storage-minimal-available-percentage"
 )
 
 // Definition is a setting's type and rules; Min applies to "int" settings.
@@ -62,7 +66,13 @@ var Definitions = []struct {
 	{UploadIdleTimeout, Definition{apitypes.SettingDefinition{DisplayName: "Backing Image Upload Idle Timeout",
 		Description: "Seconds an upload may go without receiving a byte before it fails, its partial data is dropped and a new upload may start.",
 		Category:    "backing image", Type: "int", Required: true, Default: "60"}, 1}},
+	{StorageMinimalAvailablePercentage, Definition{apitypes.SettingDefinition{DisplayName: "Storage Minimal Available Percentage",
+		Description: "If a disk's available space is at or below this percentage of its size (or below the disk's storageReserved, if larger), the disk is under disk pressure: it takes no new copy, and new downloads, uploads and restores that could only go there are refused with 507 until space is freed.",
+		Category:    "scheduling", Type: "int", Required: true, Default: "25"}, 0}},
 }
+
+// maxima are the largest values of the int settings that have one.
+var maxima = map[string]int{StorageMinimalAvailablePercentage: 100}
 
 // ErrUnknown is returned for a name that is not a setting.
 var ErrUnknown = errors.New("unknown setting")
@@ -91,6 +101,9 @@ func Validate(name, value string) error {
 		}
 		if n < def.Min {
 			return fmt.Errorf("setting %s must be at least %d, got %d", name, def.Min, n)
+		}
+		if m, ok := maxima[name]; ok && n > m {
+			return fmt.Errorf("setting %s must be at most %d, got %d", name, m, n)
 		}
 	case "bool":
 		if _, err := strconv.ParseBool(value); err != nil {

@@ -19,6 +19,10 @@ func TestValidate(t *testing.T) {
 		{BackupConcurrentLimit, "0", false},
 		{BackupConcurrentLimit, "x", false},
 		{BackupConcurrentLimit, "8", true},
+		{StorageMinimalAvailablePercentage, "0", true},
+		{StorageMinimalAvailablePercentage, "100", true},
+		{StorageMinimalAvailablePercentage, "101", false},
+		{StorageMinimalAvailablePercentage, "-1", false},
 	}
 	for _, c := range cases {
 		if err := Validate(c.name, c.value); (err == nil) != c.ok {

@@ -15,6 +15,7 @@ import (
 	v1 "github.com/plinth-storage/plinth/internal/engine/v1"
 	v2 "github.com/plinth-storage/plinth/internal/engine/v2"
 	"github.com/plinth-storage/plinth/internal/model"
+	"github.com/plinth-storage/plinth/internal/settings"
 	"github.com/plinth-storage/plinth/internal/store"
 )
 
@@ -31,6 +32,8 @@ type Controller struct {
 	NodeID   string
 	Registry *Registry
 	Log      *slog.Logger
+	// Settings holds the disk reserve setting; nil means its default.
+	Settings *settings.Store
 	// OnChange is called after the set of ready disks may have changed.
 	OnChange func()
 
@@ -84,9 +87,13 @@ func (c *Controller) Reconcile(ctx context.Context, key string) (runner.Result, 
 	}
 	statuses := map[string]model.DiskStatus{}
 	var ready []DiskRef
+	pct := MinimalAvailablePercent(ctx, c.Settings)
 	for name, spec := range cur.Value.Disks {
 		prev := cur.Value.Status.Disks[name]
 		st, ref := c.examine(name, spec, prev.DiskUUID)
+		if ref != nil {
+			c.checkPressure(name, spec, pct, prev, &st, ref)
+		}
 		statuses[name] = st
 		if ref != nil {
 			ready = append(ready, *ref)

@@ -14,7 +14,8 @@ import (
 )
 
 // DiskRef is one open, ready disk of this node: a filesystem disk (Disk,
-// data engine v1) or a block disk (Block, data engine v2).
+// data engine v1) or a block disk (Block, data engine v2). Pressure, when
+// not empty, says why the disk is under disk pressure (see Room).
 type DiskRef struct {
 	Name      string
 	UUID      string
@@ -22,6 +23,7 @@ type DiskRef struct {
 	Disk      *v1.Disk
 	Block     *v2.Disk
 	Available int64
+	Pressure  string
 }
 
 // Registry is the set of this node's ready disks. Safe for concurrent use.
@@ -34,8 +36,8 @@ type Registry struct {
 func NewRegistry() *Registry { return &Registry{byUUID: map[string]DiskRef{}} }
 
 // replace swaps in the current set of ready disks and reports whether the
-// set changed (a disk came, went or changed its spec; free space alone
-// does not count).
+// set changed (a disk came, went, changed its spec, or came under or out
+// of disk pressure; free space alone does not count).
 func (r *Registry) replace(disks []DiskRef) bool {
 	m := make(map[string]DiskRef, len(disks))
 	for _, d := range disks {
@@ -46,7 +48,7 @@ func (r *Registry) replace(disks []DiskRef) bool {
 	changed := len(m) != len(r.byUUID)
 	for uuid, d := range m {
 		old, ok := r.byUUID[uuid]
-		if !ok || old.Name != d.Name || !sameSpec(old.Spec, d.Spec) {
+		if !ok || old.Name != d.Name || !sameSpec(old.Spec, d.Spec) || (old.Pressure == "") != (d.Pressure == "") {
 			changed = true
 		}
 	}
@@ -67,20 +69,37 @@ func (r *Registry) Get(uuid string) (DiskRef, bool) {
 	return d, ok
 }
 
-// Schedulable returns the ready disks of diskType that allow scheduling and
-// carry every tag in selector, the one with the most free space first.
+// Schedulable returns the ready disks of diskType that allow scheduling,
+// carry every tag in selector and are not under disk pressure, the one
+// with the most free space first.
 func (r *Registry) Schedulable(diskType string, selector []string) []DiskRef {
+	out := r.Candidates(diskType, selector)
+	return slices.DeleteFunc(out, func(d DiskRef) bool { return d.Pressure != "" })
+}
+
+// Candidates returns the ready disks of diskType that allow scheduling and
+// carry every tag in selector, under disk pressure or not, the one with
+// the most free space first.
+func (r *Registry) Candidates(diskType string, selector []string) []DiskRef {
+	return r.filter(func(d DiskRef) bool {
+		return d.Spec.DiskType == diskType && d.Spec.AllowScheduling && hasAllTags(d.Spec.Tags, selector)
+	})
+}
+
+// All returns every ready disk, whether it allows scheduling or not, the
+// one with the most free space first.
+func (r *Registry) All() []DiskRef {
+	return r.filter(func(DiskRef) bool { return true })
+}
+
+func (r *Registry) filter(keep func(DiskRef) bool) []DiskRef {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	var out []DiskRef
 	for _, d := range r.byUUID {
-		if d.Spec.DiskType != diskType || !d.Spec.AllowScheduling {
-			continue
+		if keep(d) {
+			out = append(out, d)
 		}
-		if !hasAllTags(d.Spec.Tags, selector) {
-			continue
-		}
-		out = append(out, d)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Available != out[j].Available {

@@ -68,7 +68,7 @@ var Definitions = []struct {
 		Category:    "backing image", Type: "int", Required: true, Default: "60"}, 1}},
 	{StorageMinimalAvailablePercentage, Definition{apitypes.SettingDefinition{DisplayName: "Storage Minimal Available Percentage",
 		Description: "If a disk's available space is at or below this percentage of its size (or below the disk's storageReserved, if larger), the disk is under disk pressure: it takes no new copy, and new downloads, uploads and restores that could only go there are refused with 507 until space is freed.",
-		Category:    "scheduling", Type: "int", Required: true, Default: "25"}, 0}},
+		Category:    "scheduling", Type: "int", Required: true, Default: "10"}, 0}},
 }
 
 // maxima are the largest values of the int settings that have one.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"log/slog"
+	"strings"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -46,10 +47,15 @@ func (c *slogCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.Che
 }
 
 // Write logs one entry; fields become attributes in etcd's field order.
+// etcd's complaint that its listener was closed, which it logs at every
+// clean stop, is dropped: it is not an error anyone acts on.
 func (c *slogCore) Write(e zapcore.Entry, fields []zapcore.Field) error {
 	enc := zapcore.NewMapObjectEncoder()
 	for _, f := range append(append([]zapcore.Field(nil), c.fields...), fields...) {
 		f.AddTo(enc)
+	}
+	if e.Level < zapcore.DPanicLevel && mentions(enc.Fields, "use of closed network connection") {
+		return nil
 	}
 	attrs := make([]slog.Attr, 0, len(enc.Fields)+1)
 	for k, v := range enc.Fields {
@@ -69,3 +75,13 @@ func (c *slogCore) Write(e zapcore.Entry, fields []zapcore.Field) error {
 
 // Sync has nothing to flush: slog handlers write through.
 func (c *slogCore) Sync() error { return nil }
+
+// mentions reports whether any string-valued field contains text.
+func mentions(fields map[string]any, text string) bool {
+	for _, v := range fields {
+		if s, ok := v.(string); ok && strings.Contains(s, text) {
+			return true
+		}
+	}
+	return false
+}

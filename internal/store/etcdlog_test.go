@@ -15,6 +15,7 @@ func TestEtcdLoggerForwardsWarningsAndFatal(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	lg := etcdLogger(log).WithOptions(zap.WithFatalHook(zapcore.WriteThenPanic))
 	lg.Info("chatty info line")
+	lg.Error("serve failed", zap.Error(errClosed{}))
 	lg.With(zap.String("member", "plinth")).Warn("slow fdatasync", zap.Duration("took", 2e9))
 	func() {
 		defer func() { _ = recover() }()
@@ -27,7 +28,7 @@ func TestEtcdLoggerForwardsWarningsAndFatal(t *testing.T) {
 			t.Errorf("log lacks %q:\n%s", want, out)
 		}
 	}
-	if strings.Contains(out, "chatty info line") {
+	if strings.Contains(out, "chatty info line") || strings.Contains(out, "serve failed") {
 		t.Errorf("info lines must be dropped:\n%s", out)
 	}
 }
@@ -35,3 +36,7 @@ func TestEtcdLoggerForwardsWarningsAndFatal(t *testing.T) {
 type errNoSpace struct{}
 
 func (errNoSpace) Error() string { return "write wal: no space left on device" }
+
+type errClosed struct{}
+
+func (errClosed) Error() string { return "accept tcp 127.0.0.1:2379: use of closed network connection" }

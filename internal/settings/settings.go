@@ -25,6 +25,11 @@ const (
 	MaxImageSizeGiB       = "backing-image-max-size-gib"
 	MaxCopies             = "backing-image-max-number-of-copies"
 	UploadIdleTimeout     = "backing-image-upload-idle-timeout"
+	// BackupRetryMaxAttempts bounds the attempts of a backup or restore
+	// that keeps meeting transient target errors.
+	BackupRetryMaxAttempts = "backup-retry-max-attempts"
+	// BackupRetryMaxInterval caps, in seconds, the backoff between them.
+	BackupRetryMaxInterval = "backup-retry-max-interval"
 )
 
 // Definition is a setting's type and rules; Min applies to "int" settings.
@@ -62,6 +67,12 @@ var Definitions = []struct {
 	{UploadIdleTimeout, Definition{apitypes.SettingDefinition{DisplayName: "Backing Image Upload Idle Timeout",
 		Description: "Seconds an upload may go without receiving a byte before it fails, its partial data is dropped and a new upload may start.",
 		Category:    "backing image", Type: "int", Required: true, Default: "60"}, 1}},
+	{BackupRetryMaxAttempts, Definition{apitypes.SettingDefinition{DisplayName: "Backup Retry Maximum Attempts",
+		Description: "How many times a backup or restore that meets a transient target error (unreachable server, timeout, 5xx) is tried before it ends in Error. 1 means no retry. Permanent errors (bad credentials, conflicting content) end it at once.",
+		Category:    "backup", Type: "int", Required: true, Default: "10"}, 1}},
+	{BackupRetryMaxInterval, Definition{apitypes.SettingDefinition{DisplayName: "Backup Retry Maximum Interval",
+		Description: "The longest wait, in seconds, between two attempts of a failing backup or restore; waits grow exponentially (with jitter) from a few seconds up to this.",
+		Category:    "backup", Type: "int", Required: true, Default: "300"}, 1}},
 }
 
 // ErrUnknown is returned for a name that is not a setting.

@@ -46,7 +46,8 @@ func (c *TargetController) Reconcile(ctx context.Context, name string) (runner.R
 		return runner.Result{}, c.finishDelete(ctx, cur)
 	}
 	if bt.URL == "" {
-		if err := c.removeRecords(ctx, name, nil); err != nil {
+		// The records are kept, hidden, and come back with the URL.
+		if _, err := c.showOnly(ctx, bt, ""); err != nil {
 			return runner.Result{}, err
 		}
 		return runner.Result{}, c.setStatus(ctx, name, func(s *model.BackupTargetStatus) {

@@ -38,7 +38,9 @@ func GenerateName(image string) string {
 func (r *Records) Create(ctx context.Context, b model.Backup, generate bool) (model.Backup, error) {
 	for attempt := 0; ; attempt++ {
 		guard := store.Unique(r.Etcd, model.BackupIndexKey(b.BackupTargetName, b.BackingImageName), b.Name,
-			func(existing string) error { return r.alreadyBackedUp(ctx, b.BackingImageName, b.BackupTargetName, existing) })
+			func(existing string) error {
+				return r.alreadyBackedUp(ctx, b.BackingImageName, b.BackupTargetName, existing)
+			})
 		_, err := r.Backups.Create(ctx, b.Name, b, guard)
 		if err == nil {
 			return b, nil

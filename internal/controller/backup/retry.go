@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"time"
 
+	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/backupstore"
 	"github.com/plinth-storage/plinth/internal/backupstore/lock"
 	"github.com/plinth-storage/plinth/internal/settings"
@@ -31,9 +33,10 @@ func permanent(err error) error {
 }
 
 // retryable reports whether a failed backup or restore may succeed when
-// tried again: a lost or contended store lock and transient target errors
-// (by the target's error kinds) are; conflicting content, a changed
-// source, a missing image or target, and permanent target errors are not.
+// tried again: a lost or contended store lock, a target that cannot be
+// opened yet, and errors the target classified transient are; conflicting
+// or corrupt content, a changed source, a missing image or target,
+// permanent target errors and unclassified (local) errors are not.
 func retryable(err error) bool {
 	var pe *permanentError
 	switch {
@@ -47,8 +50,11 @@ func retryable(err error) bool {
 		return true
 	case apierrNotFound(err):
 		return false
+	case apierr.StatusOf(err) == http.StatusServiceUnavailable:
+		return true
 	}
-	return target.KindOf(err) != target.KindPermanent
+	var te *target.Error
+	return errors.As(err, &te) && target.KindOf(err) == target.KindTransient
 }
 
 // retryPolicy is the retry budget from the settings.

@@ -87,8 +87,10 @@ func (c *Controller) spawn(parent context.Context, b model.Backup) {
 	}
 	ctx, cancel := context.WithCancel(parent)
 	c.running[b.Name] = cancel
+	finished := c.Stores.Track(b.BackupTargetName, cancel)
 	go func() {
 		defer func() {
+			finished()
 			c.mu.Lock()
 			delete(c.running, b.Name)
 			c.mu.Unlock()

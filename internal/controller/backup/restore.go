@@ -102,6 +102,9 @@ func (r *Restorer) Restore(ctx context.Context, params map[string]string, sink b
 }
 
 func (r *Restorer) restoreOnce(ctx context.Context, image, targetName string, pol retryPolicy, sink backupstore.Sink, progress func(done, total int64)) (string, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer r.Stores.Track(targetName, cancel)()
 	st, _, err := r.Stores.Get(ctx, targetName)
 	if err != nil {
 		return "", err

@@ -35,6 +35,7 @@ type Stores struct {
 
 	mu     sync.Mutex
 	byName map[string]*openStore
+	ops    runningOps
 }
 
 type openStore struct {

@@ -61,7 +61,9 @@ func newPlane(t *testing.T) *plane {
 	}
 	p.settings = settings.NewStore(store.NewKind[model.Setting](cli, model.KindSettings))
 	p.stores = &Stores{Targets: p.targets, Secrets: store.NewKind[model.Secret](cli, model.KindSecrets),
-		Open: func(_ context.Context, url string, _ map[string]string) (target.Target, error) { return p.target(url), nil },
+		Open: func(_ context.Context, url string, _ map[string]string) (target.Target, error) {
+			return unclosable{p.target(url)}, nil // the store outlives a URL change
+		},
 		StoreOptions: backupstore.Options{Lock: lock.Config{Expiry: 150 * time.Second, Refresh: 60 * time.Second, CheckWait: 10 * time.Millisecond},
 			LockTimeout: 5 * time.Second}}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -86,6 +88,10 @@ func newPlane(t *testing.T) *plane {
 	})
 	return p
 }
+
+type unclosable struct{ target.Target }
+
+func (unclosable) Close() error { return nil }
 
 type nopCloser struct{ *backupstore.BytesSource }
 

@@ -95,7 +95,9 @@ func (c *TargetController) showOnly(ctx context.Context, bt model.BackupTarget, 
 	if err != nil {
 		return nil, err
 	}
-	var visible []store.Versioned[model.Backup]
+	// Hide first, so the index entries they release are free for the
+	// records that return.
+	var mine []store.Versioned[model.Backup]
 	for _, v := range list {
 		if v.Value.TargetURL == "" && bt.Status.SyncedURL != "" {
 			if v, err = c.stampURL(ctx, v, bt.Status.SyncedURL); err != nil {
@@ -103,20 +105,8 @@ func (c *TargetController) showOnly(ctx context.Context, bt model.BackupTarget, 
 			}
 		}
 		switch {
-		case belongs(v.Value, url) && v.Value.Hidden:
-			ok, err := c.Records.Unhide(ctx, v)
-			if err != nil {
-				return nil, fmt.Errorf("show backup record %s again: %w", v.Name, err)
-			}
-			if ok {
-				v, err = c.Records.Backups.Get(ctx, v.Name)
-				if err != nil {
-					return nil, err
-				}
-				visible = append(visible, v)
-			}
 		case belongs(v.Value, url):
-			visible = append(visible, v)
+			mine = append(mine, v)
 		case v.Value.DeletionRequested != nil:
 			// being deleted: the backup controller removes it
 		default:
@@ -124,6 +114,24 @@ func (c *TargetController) showOnly(ctx context.Context, bt model.BackupTarget, 
 				return nil, fmt.Errorf("hide backup record %s: %w", v.Name, err)
 			}
 		}
+	}
+	var visible []store.Versioned[model.Backup]
+	for _, v := range mine {
+		if !v.Value.Hidden {
+			visible = append(visible, v)
+			continue
+		}
+		ok, err := c.Records.Unhide(ctx, v)
+		if err != nil {
+			return nil, fmt.Errorf("show backup record %s again: %w", v.Name, err)
+		}
+		if !ok {
+			continue
+		}
+		if v, err = c.Records.Backups.Get(ctx, v.Name); err != nil {
+			return nil, err
+		}
+		visible = append(visible, v)
 	}
 	return visible, nil
 }

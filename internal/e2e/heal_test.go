@@ -125,3 +125,127 @@ func (d *daemon) getImage(name string) map[string]any {
 	d.t.Helper()
 	return d.mustCall(200, "GET", "/v1/backingimages/"+name, "")
 }
+
+// failBackup starts a backup of image to target "s3" and stops versitygw
+// while it runs; with backup-retry-max-attempts 1 the backup ends in
+// Error. The server is started again before it returns.
+func (d *daemon) failBackup(gw *testenv.S3Server, image string) string {
+	d.t.Helper()
+	name := d.backupOf(image, `{"backupTargetName":"s3"}`)["name"].(string)
+	d.waitBackupMid(name, 5)
+	gw.Stop()
+	d.waitBackup(name, "Error", 2*time.Minute)
+	gw.Start()
+	d.waitTarget("s3", true)
+	return name
+}
+
+func TestFailedBackupNeverBlocks(t *testing.T) {
+	gw := testenv.VersityGW(t)
+	bucket := gw.NewBucket(t)
+	d := startDaemon(t, "")
+	d.addS3Target(t, gw, bucket, "s3")
+	d.mustCall(200, "PUT", "/v1/settings/backup-compression-method", `{"value":"gzip"}`)
+	d.mustCall(200, "PUT", "/v1/settings/backup-concurrent-limit", `{"value":"1"}`)
+	d.mustCall(200, "PUT", "/v1/settings/backup-retry-max-attempts", `{"value":"1"}`)
+	img := filepath.Join(t.TempDir(), "nb.raw")
+	writeImage(t, img, 128<<20, 128<<20, 72)
+	d.createDownload("nb", serveFile(t, img).URL)
+
+	// Its own lock file stayed on the store when it failed: the delete
+	// must not wait for it to expire.
+	first := d.failBackup(gw, "nb")
+	start := time.Now()
+	d.mustCall(200, "DELETE", "/v1/backupbackingimages/"+first, "")
+	d.waitGone("/v1/backupbackingimages/"+first, 10*time.Second)
+	t.Logf("failed backup deleted in %s", time.Since(start).Round(time.Millisecond))
+
+	// API: a new backup replaces a failed one.
+	second := d.failBackup(gw, "nb")
+	third := d.backupOf("nb", `{"backupTargetName":"s3"}`)["name"].(string)
+	if third == second {
+		t.Fatalf("the replacing backup has the failed one's name")
+	}
+	if code, _ := d.call("GET", "/v1/backupbackingimages/"+second, ""); code != 404 {
+		t.Fatalf("the replaced failed backup %s still exists (%d)", second, code)
+	}
+	code, e := d.call("POST", "/v1/backingimages/nb?action=backupBackingImageCreate", `{"backupTargetName":"s3"}`)
+	if msg, _ := e["message"].(string); code != 409 || !strings.Contains(msg, third) || !strings.Contains(msg, "(InProgress)") && !strings.Contains(msg, "(Pending)") {
+		t.Fatalf("a backup while one runs: %d %v; want a 409 naming %s and its state", code, e, third)
+	}
+	d.waitBackup(third, "Completed", 3*time.Minute)
+	code, e = d.call("POST", "/v1/backingimages/nb?action=backupBackingImageCreate", `{"backupTargetName":"s3"}`)
+	if msg, _ := e["message"].(string); code != 409 || !strings.Contains(msg, "(Completed)") {
+		t.Fatalf("a backup over a Completed one: %d %v; want a 409 saying Completed", code, e)
+	}
+
+	// CLI: create over a failed backup, and retry.
+	d.mustCall(200, "DELETE", "/v1/backupbackingimages/"+third, "")
+	d.waitGone("/v1/backupbackingimages/"+third, 30*time.Second)
+	fourth := d.failBackup(gw, "nb")
+	out, err := d.plinthCLI("backup", "create", "nb", "--target", "s3")
+	if err != nil {
+		t.Fatalf("plinth backup create over a failed backup: %v\n%s", err, out)
+	}
+	if code, _ := d.call("GET", "/v1/backupbackingimages/"+fourth, ""); code != 404 {
+		t.Fatalf("plinth backup create left the failed backup %s (%d)", fourth, code)
+	}
+	fifth := strings.Fields(lastLine(out))[1]
+	d.waitBackupMid(fifth, 5)
+	gw.Stop()
+	d.waitBackup(fifth, "Error", 2*time.Minute)
+	gw.Start()
+	d.waitTarget("s3", true)
+	if out, err := d.plinthCLI("backup", "retry", fifth, "--wait"); err != nil {
+		t.Fatalf("plinth backup retry: %v\n%s", err, out)
+	}
+	d.waitBackup(fifth, "Completed", time.Minute)
+	if out, err := d.plinthCLI("backup", "retry", fifth); err == nil || !strings.Contains(out, "Completed") {
+		t.Fatalf("retrying a Completed backup must fail naming its state: %v\n%s", err, out)
+	}
+}
+
+func TestTargetUpdateNeedsURLAndKeepsRecords(t *testing.T) {
+	d := startDaemon(t, "")
+	dirA, dirB := t.TempDir(), t.TempDir()
+	d.addTarget(t, "tu", "file://"+dirA)
+	img := filepath.Join(t.TempDir(), "tu.raw")
+	writeImage(t, img, 2<<20, 2<<20, 9)
+	d.createDownload("tu", serveFile(t, img).URL)
+	name := d.backupOf("tu", `{"backupTargetName":"tu"}`)["name"].(string)
+	d.waitBackup(name, "Completed", time.Minute)
+
+	for _, body := range []string{"", "{}", "null", `{"credentialSecret":""}`} {
+		code, e := d.call("POST", "/v1/backuptargets/tu?action=backupTargetUpdate", body)
+		if code != 400 {
+			t.Fatalf("backupTargetUpdate with %q: %d %v; want 400", body, code, e)
+		}
+	}
+	if bt := d.mustCall(200, "GET", "/v1/backuptargets/tu", ""); bt["backupTargetURL"] != "file://"+dirA {
+		t.Fatalf("a refused update changed the target: %v", bt)
+	}
+	listed := func() []string {
+		l := d.mustCall(200, "GET", "/v1/backupbackingimages?backupTargetName=tu", "")
+		var out []string
+		for _, v := range l["data"].([]any) {
+			b := v.(map[string]any)
+			out = append(out, fmt.Sprintf("%v %v", b["name"], b["userCreated"]))
+		}
+		return out
+	}
+	update := func(u string) {
+		d.mustCall(200, "POST", "/v1/backuptargets/tu?action=backupTargetUpdate", fmt.Sprintf(`{"backupTargetURL":%q}`, u))
+	}
+	update("file://" + dirB)
+	testenv.Eventually(t, 20*time.Second, "records of the old URL hidden", func() (bool, string) {
+		l := listed()
+		return len(l) == 0, fmt.Sprint(l)
+	})
+	update("")
+	update("file://" + dirA)
+	want := name + " true"
+	testenv.Eventually(t, 20*time.Second, "the record back with its name", func() (bool, string) {
+		l := listed()
+		return len(l) == 1 && l[0] == want, fmt.Sprint(l)
+	})
+}

@@ -49,23 +49,54 @@ func (d *daemon) waitBackupMid(name string, pct float64) {
 
 var uploadedRE = regexp.MustCompile(`^(\d+) blocks uploaded .*, (\d+) already on the target`)
 
+// outage is a target server that can be stopped and started, and a count
+// of the block objects it stores.
+type outage struct {
+	target      string
+	stop, start func()
+	blocks      func() int
+}
+
 func TestBackupAndRestoreHealAfterS3Outage(t *testing.T) {
 	gw := testenv.VersityGW(t)
 	bucket := gw.NewBucket(t)
 	d := startDaemon(t, "")
 	d.addS3Target(t, gw, bucket, "s3")
+	healScenario(t, d, outage{target: "s3", stop: gw.Stop, start: gw.Start,
+		blocks: func() int { return s3Blocks(t, gw, bucket) }})
+}
+
+func TestBackupAndRestoreHealAfterNFSOutage(t *testing.T) {
+	nfs := testenv.Ganesha(t)
+	mkdir(t, filepath.Join(nfs.Export, "plinth"))
+	d := startDaemon(t, "")
+	d.addTarget(t, "nfs", nfs.URL("plinth").String())
+	healScenario(t, d, outage{target: "nfs", stop: nfs.Stop, start: nfs.Start,
+		blocks: func() int { return countBlocks(t, filepath.Join(nfs.Export, "plinth")) }})
+}
+
+// healScenario stops the target's server for 10 s in the middle of a
+// 256 MiB backup, then of its restore: both must finish by themselves, the
+// backup re-sending no block that was stored before the outage.
+// PLINTH_HEAL_ACCEPTANCE=1 runs the acceptance sizes instead: 1 GiB and a
+// 30 s outage.
+func healScenario(t *testing.T, d *daemon, o outage) {
+	size, down := int64(256<<20), 10*time.Second
+	if os.Getenv("PLINTH_HEAL_ACCEPTANCE") == "1" {
+		size, down = 1<<30, 30*time.Second
+	}
 	d.mustCall(200, "PUT", "/v1/settings/backup-compression-method", `{"value":"gzip"}`)
 	d.mustCall(200, "PUT", "/v1/settings/backup-concurrent-limit", `{"value":"1"}`)
 	d.mustCall(200, "PUT", "/v1/settings/restore-concurrent-limit", `{"value":"1"}`)
 	img := filepath.Join(t.TempDir(), "heal.raw")
-	writeImage(t, img, 256<<20, 256<<20, 71)
+	writeImage(t, img, size, size, 71)
 	sum := sha512File(t, img)
 	d.createDownload("heal", serveFile(t, img).URL)
 
-	name := d.backupOf("heal", `{"backupTargetName":"s3"}`)["name"].(string)
+	name := d.backupOf("heal", fmt.Sprintf(`{"backupTargetName":%q}`, o.target))["name"].(string)
 	d.waitBackupMid(name, 10)
-	gw.Stop()
-	stored := s3Blocks(t, gw, bucket) // nothing changes while the server is down
+	o.stop()
+	stored := o.blocks() // nothing changes while the server is down
 	if stored == 0 {
 		t.Fatalf("no block was stored before the outage")
 	}
@@ -77,10 +108,10 @@ func TestBackupAndRestoreHealAfterS3Outage(t *testing.T) {
 		msg, _ := b["error"].(string)
 		return strings.Contains(msg, "retrying in"), msg
 	})
-	time.Sleep(10 * time.Second) // the outage itself, not a wait for a condition
-	gw.Start()
+	time.Sleep(down) // the outage itself, not a wait for a condition
+	o.start()
 	done := d.waitBackup(name, "Completed", 5*time.Minute)
-	total := s3Blocks(t, gw, bucket)
+	total := o.blocks()
 	msgs, _ := done["messages"].(map[string]any)
 	result, _ := msgs["result"].(string)
 	m := uploadedRE.FindStringSubmatch(result)
@@ -104,12 +135,12 @@ func TestBackupAndRestoreHealAfterS3Outage(t *testing.T) {
 		}
 		return progressOf(bi) >= 10
 	})
-	gw.Stop()
-	time.Sleep(10 * time.Second) // the outage
+	o.stop()
+	time.Sleep(down) // the outage
 	if bi := d.getImage("healed"); anyCopy("failed")(bi) {
 		t.Fatalf("the restore failed during the outage: %v", copies(bi))
 	}
-	gw.Start()
+	o.start()
 	bi := d.waitImage("healed", 5*time.Minute, func(bi map[string]any) bool {
 		if anyCopy("failed")(bi) {
 			t.Fatalf("the restore failed after the outage: %v", copies(bi))

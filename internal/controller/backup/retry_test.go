@@ -111,3 +111,22 @@ func TestBackoffGrowsAndIsCapped(t *testing.T) {
 		}
 	}
 }
+
+func TestAttemptCountSurvivesARestart(t *testing.T) {
+	p := newPlane(t)
+	p.addTarget("t", "mem://t")
+	p.addImage("img", blockSize)
+	f := p.target("mem://t")
+	f.Add(faulty.Rule{Ops: []string{target.OpPut}, Prefix: blocksPrefix, Kind: target.KindTransient})
+	// What a daemon that stopped after 9 failed attempts left in etcd.
+	b := model.Backup{Name: "img-restart1", BackingImageName: "img", BackupTargetName: "t", TargetURL: "mem://t",
+		Status: model.BackupStatus{State: apitypes.BackupStateInProgress, Attempt: 9}}
+	if _, err := p.records.Create(p.ctx, b, false); err != nil {
+		t.Fatal(err)
+	}
+	p.ctl.Enqueue(b.Name)
+	got := p.waitBackup(b.Name, "Error", 20*time.Second, inState(apitypes.BackupStateError))
+	if got.Status.Attempt != 10 || !strings.Contains(got.Status.Error, "gave up after 10 attempts") {
+		t.Fatalf("the 10th attempt must be the last: attempt %d, error %q", got.Status.Attempt, got.Status.Error)
+	}
+}

@@ -29,7 +29,15 @@ func (a *app) backupCommand() *cobra.Command {
 		}),
 	}
 	del.Flags().BoolVar(&localOnly, "local-only", false, "forget the backup here but keep its data on the target")
-	cmd.AddCommand(a.backupCreateCommand(), list, del, a.backupRestoreCommand(),
+	var retryWait bool
+	retry := &cobra.Command{
+		Use: "retry NAME", Short: "Start a backup in Error again", Args: cobra.ExactArgs(1),
+		RunE: a.runE(func(cmd *cobra.Command, env *cli.Env, args []string) error {
+			return cli.BackupRetry(cmd.Context(), env, args[0], retryWait)
+		}),
+	}
+	retry.Flags().BoolVar(&retryWait, "wait", false, "wait until the backup completes or fails")
+	cmd.AddCommand(a.backupCreateCommand(), list, del, retry, a.backupRestoreCommand(),
 		&cobra.Command{
 			Use: "get NAME", Short: "Show a backup", Args: cobra.ExactArgs(1),
 			RunE: a.runE(func(cmd *cobra.Command, env *cli.Env, args []string) error {

@@ -75,6 +75,9 @@ func (s *Server) listBackups(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	out := make([]apitypes.BackupBackingImage, 0, len(list))
 	for _, v := range list {
+		if v.Value.Hidden {
+			continue // of another URL of its target: back when that URL is
+		}
 		if f := q.Get("backingImageName"); f != "" && v.Value.BackingImageName != f {
 			continue
 		}
@@ -134,6 +137,13 @@ func (s *Server) backupAction(w http.ResponseWriter, r *http.Request) {
 	switch a := r.URL.Query().Get("action"); a {
 	case "backupBackingImageRestore":
 		s.restoreBackup(w, r)
+	case "backupBackingImageRetry":
+		b, err := s.d.Backups.Service.Retry(r.Context(), r.PathValue("name"))
+		if err != nil {
+			writeErr(w, r, err)
+			return
+		}
+		s.writeBackup(w, r, b)
 	case "backupBackingImageVerify":
 		rep, err := s.d.Backups.Service.Verify(r.Context(), r.PathValue("name"))
 		if err != nil {
@@ -142,7 +152,7 @@ func (s *Server) backupAction(w http.ResponseWriter, r *http.Request) {
 		}
 		rancher.WriteJSON(w, r, http.StatusOK, rep)
 	default:
-		writeErr(w, r, apierr.BadRequest("unknown action %q on a backup: use backupBackingImageRestore or backupBackingImageVerify", a))
+		writeErr(w, r, apierr.BadRequest("unknown action %q on a backup: use backupBackingImageRestore, backupBackingImageVerify or backupBackingImageRetry", a))
 	}
 }
 

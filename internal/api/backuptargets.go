@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -185,15 +186,32 @@ func (s *Server) syncTarget(w http.ResponseWriter, r *http.Request, name string)
 
 // updateTarget replaces URL, secret and poll interval. The path names the
 // target (Longhorn reads the body's name; a different name is refused).
+// The body must name backupTargetURL ("" clears it explicitly): an empty
+// body, {} or null is a 400, never a silent wipe. An absent
+// credentialSecret or pollInterval keeps the current value.
 func (s *Server) updateTarget(w http.ResponseWriter, r *http.Request, name string) {
-	var in apitypes.BackupTargetInput
-	if err := rancher.ReadInput(r, &in); err != nil {
+	in, has, err := readTargetUpdate(r)
+	if err != nil {
 		writeErr(w, r, err)
 		return
 	}
 	if in.Name != "" && in.Name != name {
 		writeErr(w, r, apierr.Invalid("the body names target %s but the URL names %s", in.Name, name))
 		return
+	}
+	cur, err := s.d.Targets.Get(r.Context(), name)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			err = apierr.NotFound("backup target %s not found", name)
+		}
+		writeErr(w, r, err)
+		return
+	}
+	if !has["credentialSecret"] {
+		in.CredentialSecret = cur.Value.CredentialSecret
+	}
+	if !has["pollInterval"] {
+		in.PollInterval = strconv.Itoa(cur.Value.PollSeconds)
 	}
 	poll, err := s.checkTargetInput(r, name, in)
 	if err != nil {
@@ -211,6 +229,28 @@ func (s *Server) updateTarget(w http.ResponseWriter, r *http.Request, name strin
 		return
 	}
 	s.replyChecked(w, r, name)
+}
+
+// readTargetUpdate reads a backupTargetUpdate body and which fields it
+// names; a body without backupTargetURL is a 400.
+func readTargetUpdate(r *http.Request) (apitypes.BackupTargetInput, map[string]bool, error) {
+	var in apitypes.BackupTargetInput
+	var raw map[string]json.RawMessage
+	if err := rancher.ReadInput(r, &raw); err != nil {
+		return in, nil, err
+	}
+	has := map[string]bool{}
+	for k, v := range raw {
+		has[k] = string(v) != "null"
+	}
+	if !has["backupTargetURL"] {
+		return in, nil, apierr.BadRequest("backupTargetUpdate needs backupTargetURL: give the target's URL, or \"\" to stop using the target (its backup records are kept hidden and return with the URL)")
+	}
+	data, _ := json.Marshal(raw)
+	if err := json.Unmarshal(data, &in); err != nil {
+		return in, nil, apierr.BadRequest("invalid backupTargetUpdate body: %v", err)
+	}
+	return in, has, nil
 }
 
 // syncAllTargets is Longhorn's PUT /v1/backuptargets

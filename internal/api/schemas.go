@@ -55,6 +55,7 @@ func addBackupSchemas(s *rancher.Schemas) {
 	bbi.ResourceMethods = []string{"GET", "DELETE"}
 	bbi.ResourceActions["backupBackingImageRestore"] = rancher.Action{Input: "backingImageRestoreInput", Output: schemaBackingImage}
 	bbi.ResourceActions["backupBackingImageVerify"] = rancher.Action{Output: "backupVerifyReport"}
+	bbi.ResourceActions["backupBackingImageRetry"] = rancher.Action{Output: schemaBackup}
 	for _, f := range []string{"backingImageName", "backupTargetName", "state"} {
 		bbi.CollectionFilters[f] = rancher.Filter{Modifiers: []string{"eq"}}
 	}

@@ -106,7 +106,13 @@ func (s *Store) backupLocked(ctx context.Context, req BackupRequest, progress Pr
 	}
 	// The pool is listed after the placeholder exists: a garbage collector
 	// that honours in-progress markers cannot remove what we then count on.
-	if err := s.known.Refresh(ctx, s.tgt, s.opts.KnownBlocksMaxAge); err != nil {
+	// A resumed backup always lists it afresh, so it sends exactly the
+	// blocks the store lacks.
+	maxAge := s.opts.KnownBlocksMaxAge
+	if res.Resumed {
+		maxAge = 0
+	}
+	if err := s.known.Refresh(ctx, s.tgt, maxAge); err != nil {
 		return err
 	}
 	p := newPipeline(s, req.Source, req.Compression, s.concurrency(req.Concurrency), meter)

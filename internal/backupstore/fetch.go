@@ -9,6 +9,7 @@ import (
 	"hash"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/plinth-storage/plinth/internal/backupstore/blockcodec"
 	"github.com/plinth-storage/plinth/internal/backupstore/format"
@@ -41,6 +42,7 @@ type fetcher struct {
 	conc      int
 	sink      Sink // nil: verify only
 	keepGoing bool // record bad blocks and go on (Verify) instead of failing
+	retryFor  time.Duration
 	meter     *progressMeter
 
 	free     chan []byte
@@ -170,7 +172,7 @@ func (f *fetcher) settle(sl *fetchSlot, intact *bool) error {
 
 // fetch downloads, verifies and (with a sink) writes one block.
 func (f *fetcher) fetch(ctx context.Context, sl *fetchSlot) {
-	payload, err := f.s.tgt.Get(ctx, format.BlockKey(sl.ref.BlockChecksum))
+	payload, err := getRetrying(ctx, f.s.tgt, format.BlockKey(sl.ref.BlockChecksum), f.retryFor)
 	if err != nil {
 		sl.err = err
 		return

@@ -80,7 +80,11 @@ func (s *Store) gcLocked(ctx context.Context, res *GCResult) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrGCAborted, err)
 	}
-	live, skip, err := s.markReferenced(ctx, before)
+	locks, err := s.viewLocks(ctx)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrGCAborted, err)
+	}
+	live, skip, err := s.markReferenced(ctx, before, locks)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrGCAborted, err)
 	}
@@ -142,8 +146,10 @@ func (s *Store) scanPool(ctx context.Context) (map[blockKey]string, error) {
 
 // markReferenced loads every cfg in stamps and returns the set of block
 // IDs they reference. skip is non-empty when GC must not sweep: a cfg is in
-// progress or vanished meanwhile. Any read or parse error is returned.
-func (s *Store) markReferenced(ctx context.Context, stamps map[string]Stamp) (map[blockKey]struct{}, string, error) {
+// progress (and not abandoned, see lockView.abandoned) or vanished
+// meanwhile. The blocks of an abandoned in-progress cfg are not kept for
+// it. Any read or parse error is returned.
+func (s *Store) markReferenced(ctx context.Context, stamps map[string]Stamp, locks lockView) (map[blockKey]struct{}, string, error) {
 	names := make([]string, 0, len(stamps))
 	for name := range stamps {
 		names = append(names, name)
@@ -161,6 +167,8 @@ func (s *Store) markReferenced(ctx context.Context, stamps map[string]Stamp) (ma
 			return nil
 		case err != nil:
 			return err
+		case cfg.InProgress() && locks.abandoned(stamps[names[i]].ModTime, s.opts.Lock.Expiry):
+			return nil // its writer is gone: a resumed backup uploads what it lacks
 		case cfg.InProgress():
 			skip = fmt.Sprintf("backup %q is in progress", names[i])
 			return nil

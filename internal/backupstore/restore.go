@@ -15,6 +15,12 @@ type RestoreOptions struct {
 	// Concurrency is the number of blocks downloaded at once; 0 means the
 	// Store's default.
 	Concurrency int
+	// RetryFor is how long a block download that keeps failing with
+	// transient errors is retried (with exponential backoff) before the
+	// restore fails; 0 means only the target's own retries. Blocks already
+	// restored are never fetched again, so an outage shorter than this
+	// costs only its own length.
+	RetryFor time.Duration
 }
 
 // RestoreResult describes a finished restore.
@@ -63,6 +69,7 @@ func (s *Store) restoreLocked(ctx context.Context, name string, sink Sink, opts 
 	}
 	meter := newProgressMeter(int64(cfg.Size), progress)
 	f := newFetcher(s, cfg, s.concurrency(opts.Concurrency), sink, meter)
+	f.retryFor = opts.RetryFor
 	sum, err := f.run(ctx)
 	res.Blocks = f.fetched
 	if err != nil {

@@ -36,10 +36,10 @@ type Options struct {
 
 // Store performs backup-store operations on one target.
 type Store struct {
-	tgt    target.Target
-	opts   Options
-	locker *lock.Locker
-	known  *KnownBlocks
+	tgt   target.Target
+	opts  Options
+	known *KnownBlocks
+	own   ownLocks
 }
 
 // New returns a Store for tgt. The Store does not own tgt: closing tgt is
@@ -51,15 +51,10 @@ func New(tgt target.Target, opts Options) *Store {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	locker := lock.New(tgt, format.LockDir, opts.Lock)
-	if opts.Journal != nil {
-		locker.SetJournal(opts.Journal)
-	}
 	return &Store{
-		tgt:    tgt,
-		opts:   opts,
-		locker: locker,
-		known:  &KnownBlocks{},
+		tgt:   tgt,
+		opts:  opts,
+		known: &KnownBlocks{},
 	}
 }
 
@@ -80,10 +75,11 @@ func (s *Store) concurrency(override int) int {
 	return max(2, s.tgt.Properties().Connections)
 }
 
-// acquire takes the store lock of type t, waiting at most LockTimeout.
-// The held lock's Context is the one the operation must run under.
-func (s *Store) acquire(ctx context.Context, t lock.Type) (*lock.Held, time.Duration, error) {
-	h, waited, err := s.locker.Acquire(ctx, t, s.opts.LockTimeout)
+// acquire takes the store lock of type t with l, waiting at most
+// LockTimeout. The held lock's Context is the one the operation must run
+// under.
+func (s *Store) acquire(ctx context.Context, l *lock.Locker, t lock.Type) (*lock.Held, time.Duration, error) {
+	h, waited, err := l.Acquire(ctx, t, s.opts.LockTimeout)
 	if err != nil {
 		return nil, waited, fmt.Errorf("take the backing-image lock in %s: %w", format.LockDir, err)
 	}
@@ -92,9 +88,15 @@ func (s *Store) acquire(ctx context.Context, t lock.Type) (*lock.Held, time.Dura
 
 // withLock runs fn under the store lock of type t and returns how long it
 // waited for the lock. fn's ctx is cancelled if the lock is lost, and the
-// error then says so.
+// error then says so. Lock files of this Store's earlier operations that
+// could not be removed then are removed first, so an operation never
+// waits for a lock nobody holds; whatever this one cannot remove (the
+// target failing) is remembered for the next.
 func (s *Store) withLock(ctx context.Context, t lock.Type, fn func(ctx context.Context) error) (time.Duration, error) {
-	held, waited, err := s.acquire(ctx, t)
+	s.clearLeftovers(ctx)
+	l, j := s.opLocker()
+	defer s.remember(j)
+	held, waited, err := s.acquire(ctx, l, t)
 	if err != nil {
 		return waited, err
 	}

@@ -86,3 +86,14 @@ func labelsText(labels map[string]string) string {
 	}
 	return strings.Join(parts, ",")
 }
+
+// BackupRetry starts a failed backup again (optionally waiting for it to
+// finish); a backup that is not in Error is refused by the server.
+func BackupRetry(ctx context.Context, env *Env, name string, wait bool) error {
+	b, err := env.Client.RetryBackup(ctx, name)
+	if err != nil {
+		return err
+	}
+	return finishBackups(ctx, env, wait, []apitypes.BackupBackingImageBatchResult{
+		{BackingImageName: b.BackingImageName, BackupBackingImage: b}})
+}

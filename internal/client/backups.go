@@ -74,3 +74,13 @@ func (c *Client) VerifyBackup(ctx context.Context, name string) (*apitypes.Backu
 	}
 	return &out, nil
 }
+
+// RetryBackup puts a backup in Error back to Pending, with a fresh retry
+// budget, and returns it. A backup in another state is a 409 *Error.
+func (c *Client) RetryBackup(ctx context.Context, name string) (*apitypes.BackupBackingImage, error) {
+	var out apitypes.BackupBackingImage
+	if err := c.action(ctx, "backupBackingImageRetry", nil, &out, "v1", "backupbackingimages", name); err != nil {
+		return nil, fmt.Errorf("retry backup %q: %w", name, err)
+	}
+	return &out, nil
+}

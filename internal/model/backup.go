@@ -52,6 +52,12 @@ type Backup struct {
 	// DeletionRequested is set by DELETE; LocalOnly keeps the remote data.
 	DeletionRequested *time.Time `json:"deletionRequested,omitempty"`
 	LocalOnly         bool       `json:"localOnly,omitempty"`
+	// TargetURL is the URL of the target the backup was made on or found
+	// on. When the target's URL changes the record is Hidden (kept, left
+	// out of lists, its uniqueness index entry released) and it returns,
+	// with its name, when the target's URL is set back.
+	TargetURL string `json:"targetURL,omitempty"`
+	Hidden    bool   `json:"hidden,omitempty"`
 
 	Status BackupStatus `json:"status"`
 }
@@ -68,6 +74,11 @@ type BackupStatus struct {
 	BackupCreatedAt   string            `json:"backupCreatedAt"`
 	Messages          map[string]string `json:"messages"`
 	RemoteLabels      map[string]string `json:"remoteLabels"`
+	// Attempt counts the failed attempts of a backup that is being
+	// retried after transient errors; RetryAt is when the next one starts.
+	// Both survive a restart, so the retry budget does too.
+	Attempt int        `json:"attempt,omitempty"`
+	RetryAt *time.Time `json:"retryAt,omitempty"`
 	// Stamp identifies the remote cfg version last read, so a sync only
 	// reloads cfgs that changed.
 	StampSize    int64     `json:"stampSize"`

@@ -29,6 +29,11 @@ const (
 	// whose available space is at or below this share of its size is under
 	// disk pressure and takes no new copy.
 	StorageMinimalAvailablePercentage = "storage-minimal-available-percentage"
+	// BackupRetryMaxAttempts bounds the attempts of a backup or restore
+	// that keeps meeting transient target errors.
+	BackupRetryMaxAttempts = "backup-retry-max-attempts"
+	// BackupRetryMaxInterval caps, in seconds, the backoff between them.
+	BackupRetryMaxInterval = "backup-retry-max-interval"
 )
 
 // Definition is a setting's type and rules; Min applies to "int" settings.
@@ -69,6 +74,12 @@ var Definitions = []struct {
 	{StorageMinimalAvailablePercentage, Definition{apitypes.SettingDefinition{DisplayName: "Storage Minimal Available Percentage",
 		Description: "If a disk's available space is at or below this percentage of its size (or below the disk's storageReserved, if larger), the disk is under disk pressure: it takes no new copy, and new downloads, uploads and restores that could only go there are refused with 507 until space is freed.",
 		Category:    "scheduling", Type: "int", Required: true, Default: "10"}, 0}},
+	{BackupRetryMaxAttempts, Definition{apitypes.SettingDefinition{DisplayName: "Backup Retry Maximum Attempts",
+		Description: "How many times a backup or restore that meets a transient target error (unreachable server, timeout, 5xx) is tried before it ends in Error. 1 means no retry. Permanent errors (bad credentials, conflicting content) end it at once.",
+		Category:    "backup", Type: "int", Required: true, Default: "10"}, 1}},
+	{BackupRetryMaxInterval, Definition{apitypes.SettingDefinition{DisplayName: "Backup Retry Maximum Interval",
+		Description: "The longest wait, in seconds, between two attempts of a failing backup or restore; waits grow exponentially (with jitter) from a few seconds up to this.",
+		Category:    "backup", Type: "int", Required: true, Default: "300"}, 1}},
 }
 
 // maxima are the largest values of the int settings that have one.

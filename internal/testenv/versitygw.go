@@ -24,6 +24,10 @@ type S3Server struct {
 	Dir       string // the posix root; buckets are its sub-directories
 
 	client *s3.Client
+	t      testing.TB
+	bin    string
+	port   int
+	proc   *Process
 }
 
 const versityInstall = "run ./scripts/test, which installs it " +
@@ -41,21 +45,38 @@ func VersityGW(t testing.TB) *S3Server {
 		Dir:       t.TempDir(),
 	}
 	var lastErr error
+	s.t, s.bin = t, bin
 	for range 3 { // a free port can be taken between probe and bind
-		port := FreePort(t)
-		s.Endpoint = fmt.Sprintf("http://127.0.0.1:%d", port)
-		p := StartProcess(t, bin,
-			[]string{"--port", fmt.Sprintf("127.0.0.1:%d", port), "--quiet", "posix", s.Dir},
-			[]string{"ROOT_ACCESS_KEY=" + s.AccessKey, "ROOT_SECRET_KEY=" + s.SecretKey, "HOME=" + s.Dir})
-		lastErr = p.WaitReady(20*time.Second, s.answers)
-		if lastErr == nil {
+		s.port = FreePort(t)
+		s.Endpoint = fmt.Sprintf("http://127.0.0.1:%d", s.port)
+		if lastErr = s.start(); lastErr == nil {
 			s.client = s.newClient()
 			return s
 		}
-		p.Stop()
 	}
 	t.Fatalf("versitygw did not start: %v", lastErr)
 	return nil
+}
+
+func (s *S3Server) start() error {
+	p := StartProcess(s.t, s.bin,
+		[]string{"--port", fmt.Sprintf("127.0.0.1:%d", s.port), "--quiet", "posix", s.Dir},
+		[]string{"ROOT_ACCESS_KEY=" + s.AccessKey, "ROOT_SECRET_KEY=" + s.SecretKey, "HOME=" + s.Dir})
+	if err := p.WaitReady(20*time.Second, s.answers); err != nil {
+		p.Stop()
+		return err
+	}
+	s.proc = p
+	return nil
+}
+
+// Stop kills the server (as a crash would); the stored objects stay.
+func (s *S3Server) Stop() { stopProcess(&s.proc) }
+
+// Start starts the server again on the same port after Stop.
+func (s *S3Server) Start() {
+	s.t.Helper()
+	restart(s.t, "versitygw", s.start)
 }
 
 // answers is the readiness probe: any HTTP response means it listens.

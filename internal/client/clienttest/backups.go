@@ -125,6 +125,13 @@ func (f *Fake) backupAction(w http.ResponseWriter, r *http.Request) {
 		f.images[target] = bi
 		f.scripted[target] = true
 		writeJSON(w, http.StatusCreated, bi)
+	case "backupBackingImageRetry":
+		if b.State != apitypes.BackupStateError {
+			writeError(w, http.StatusConflict, "backup %s is %s; only a backup in Error can be retried", name, b.State)
+			return
+		}
+		b.State, b.Error = apitypes.BackupStatePending, ""
+		writeJSON(w, http.StatusOK, b)
 	case "backupBackingImageVerify":
 		ok := !strings.Contains(name, "bad")
 		rep := apitypes.BackupVerifyReport{Name: name, Blocks: 512, Checksum: b.Checksum, ChecksumMatch: ok, OK: ok}

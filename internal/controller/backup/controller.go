@@ -54,9 +54,24 @@ func (c *Controller) Reconcile(ctx context.Context, name string) (runner.Result,
 			s.State, s.Progress, s.Error = apitypes.BackupStatePending, 0, ""
 		})
 	case apitypes.BackupStatePending, apitypes.BackupStateInProgress:
+		if b.Hidden {
+			c.cancel(name) // its target's URL changed: wait until it returns
+			return runner.Result{}, nil
+		}
+		if wait := retryWait(b.Status); wait > 0 {
+			return runner.Result{RequeueAfter: wait}, nil
+		}
 		c.spawn(ctx, b)
 	}
 	return runner.Result{}, nil
+}
+
+// retryWait is how long a backup waiting to retry must still wait.
+func retryWait(s model.BackupStatus) time.Duration {
+	if s.RetryAt == nil {
+		return 0
+	}
+	return time.Until(*s.RetryAt)
 }
 
 // spawn starts the backup worker of b unless it runs already (after a
@@ -72,8 +87,10 @@ func (c *Controller) spawn(parent context.Context, b model.Backup) {
 	}
 	ctx, cancel := context.WithCancel(parent)
 	c.running[b.Name] = cancel
+	finished := c.Stores.Track(b.BackupTargetName, cancel)
 	go func() {
 		defer func() {
+			finished()
 			c.mu.Lock()
 			delete(c.running, b.Name)
 			c.mu.Unlock()
@@ -141,6 +158,12 @@ func (c *Controller) finishDelete(ctx context.Context, cur store.Versioned[model
 }
 
 func (c *Controller) deleteRemote(ctx context.Context, b model.Backup) error {
+	if cur, err := c.Stores.Targets.Get(ctx, b.BackupTargetName); err == nil &&
+		(b.Hidden || (b.TargetURL != "" && b.TargetURL != cur.Value.URL)) {
+		c.Log.Warn("backup record removed; its remote data stays, because its target's URL changed since",
+			"backup", b.Name, "target", b.BackupTargetName)
+		return nil
+	}
 	st, bt, err := c.Stores.Get(ctx, b.BackupTargetName)
 	if err != nil {
 		if apierrNotFound(err) {

@@ -29,10 +29,12 @@ type Service struct {
 // Create makes a backup of image on the request's target (default:
 // "default"). It returns a client error (apierr) for every refusal: a
 // missing image or target is 404; an image without a ready copy, an
-// existing backup of the image on that target, a taken name, or a remote
-// backup of the same name with different content is 409; an unreachable
-// target is 503. A remote backup with the same checksum is adopted: the
-// record is created Completed and nothing is uploaded.
+// existing Completed or InProgress backup of the image on that target (the
+// message says its state), a taken name, or a backup of the same name with
+// different content (on the target, or a record a sync made of it) is 409;
+// an unreachable target is 503. An existing backup in Error is replaced by
+// the new one in one transaction. A remote backup with the same checksum
+// is adopted: the record is created Completed and nothing is uploaded.
 func (s *Service) Create(ctx context.Context, image string, in apitypes.BackupBackingImageCreateInput) (model.Backup, error) {
 	bi, err := s.readyImage(ctx, image)
 	if err != nil {
@@ -48,7 +50,8 @@ func (s *Service) Create(ctx context.Context, image string, in apitypes.BackupBa
 	} else if err := s.ValidName(name); err != nil {
 		return model.Backup{}, err
 	}
-	if err := s.refuseDuplicate(ctx, targetName, image); err != nil {
+	failed, err := s.refuseDuplicate(ctx, targetName, bi)
+	if err != nil {
 		return model.Backup{}, err
 	}
 	st, bt, err := s.Stores.Get(ctx, targetName)
@@ -62,14 +65,18 @@ func (s *Service) Create(ctx context.Context, image string, in apitypes.BackupBa
 		return model.Backup{}, err
 	}
 	b := model.Backup{Name: name, BackingImageName: image, BackupTargetName: targetName, UserCreated: true,
-		Labels: in.Labels, CreatedAt: time.Now().UTC()}
+		Labels: in.Labels, CreatedAt: time.Now().UTC(), TargetURL: bt.URL}
 	if b.Labels == nil {
 		b.Labels = map[string]string{}
 	}
 	if err := s.matchRemote(ctx, st, bt, bi, &b); err != nil {
 		return model.Backup{}, err
 	}
-	b, err = s.Records.Create(ctx, b, generated)
+	if failed != nil {
+		b, err = s.Records.Replace(ctx, *failed, b, generated)
+	} else {
+		b, err = s.Records.Create(ctx, b, generated)
+	}
 	if err == nil {
 		s.Enqueue(b.Name)
 	}
@@ -96,19 +103,66 @@ func (s *Service) readyImage(ctx context.Context, image string) (model.BackingIm
 }
 
 // refuseDuplicate gives the friendly 409 early; the create transaction
-// enforces the same rule atomically.
-func (s *Service) refuseDuplicate(ctx context.Context, target, image string) error {
+// enforces the same rule atomically. An existing backup in Error is
+// returned: the new backup replaces it. A record a sync made of another
+// installation's backup with different content is the checksum conflict.
+func (s *Service) refuseDuplicate(ctx context.Context, target string, bi model.BackingImage) (*store.Versioned[model.Backup], error) {
 	if _, err := s.Targets.Get(ctx, target); errors.Is(err, store.ErrNotFound) {
-		return apierr.NotFound("backup target %s not found", target)
+		return nil, apierr.NotFound("backup target %s not found", target)
 	}
-	existing, found, err := s.Records.Owner(ctx, target, image)
+	existing, found, err := s.Records.Owner(ctx, target, bi.Name)
+	if err != nil || !found {
+		return nil, err
+	}
+	cur, err := s.Records.Backups.Get(ctx, existing)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, alreadyBackedUp(bi.Name, target, existing, "being removed")
+	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if found {
-		return alreadyBackedUp(image, target, existing)
+	b := cur.Value
+	switch {
+	case b.DeletionRequested != nil:
+		return nil, apierr.Conflict("backing image %s has a backup on target %s, %s, that is being deleted; try again once it is gone",
+			bi.Name, target, existing)
+	case b.Status.State == apitypes.BackupStateError:
+		return &cur, nil
+	case !b.UserCreated && b.Status.State == apitypes.BackupStateCompleted && b.Status.Checksum != bi.Status.CurrentChecksum:
+		return nil, checksumConflict(target, bi, b.Status.Checksum)
 	}
-	return nil
+	return nil, alreadyBackedUp(bi.Name, target, existing, b.Status.State)
+}
+
+// checksumConflict is the 409 for a backup of the image's name on the
+// target that holds other content.
+func checksumConflict(target string, bi model.BackingImage, remote string) error {
+	return apierr.Conflict("backup target %s already holds a backup of %s with checksum %s, but the image's checksum is %s; "+
+		"it was written by another installation or from other content: delete it there or restore it under another name",
+		target, bi.Name, displayChecksum(remote), bi.Status.CurrentChecksum)
+}
+
+// Retry puts a backup in Error back to Pending with a fresh retry budget.
+// A missing backup is 404; one in any other state is 409 naming it.
+func (s *Service) Retry(ctx context.Context, name string) (model.Backup, error) {
+	b, err := s.Records.Backups.Mutate(ctx, name, func(b *model.Backup) error {
+		if b.DeletionRequested != nil {
+			return apierr.Conflict("backup %s is being deleted", name)
+		}
+		if b.Status.State != apitypes.BackupStateError {
+			return apierr.Conflict("backup %s is %s; only a backup in Error can be retried", name, stateName(b.Status.State))
+		}
+		b.Status.State, b.Status.Error, b.Status.Progress = apitypes.BackupStatePending, "", 0
+		b.Status.Attempt, b.Status.RetryAt = 0, nil
+		return nil
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return b, apierr.NotFound("backup backing image %s not found", name)
+	}
+	if err == nil {
+		s.Enqueue(name)
+	}
+	return b, err
 }
 
 // checkAvailable is a 503 naming the target unless it answers its check.
@@ -132,9 +186,7 @@ func (s *Service) matchRemote(ctx context.Context, st *backupstore.Store, bt mod
 	case cfg.InProgress():
 		return nil
 	case cfg.Checksum != bi.Status.CurrentChecksum:
-		return apierr.Conflict("backup target %s already holds a backup of %s with checksum %s, but the image's checksum is %s; "+
-			"it was written by another installation or from other content: delete it there or restore it under another name",
-			bt.Name, bi.Name, displayChecksum(cfg.Checksum), bi.Status.CurrentChecksum)
+		return checksumConflict(bt.Name, bi, cfg.Checksum)
 	}
 	b.Status = model.BackupStatus{
 		State: apitypes.BackupStateCompleted, Progress: 100, URL: BackupURL(bt.URL, bi.Name),

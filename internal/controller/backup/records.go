@@ -38,7 +38,9 @@ func GenerateName(image string) string {
 func (r *Records) Create(ctx context.Context, b model.Backup, generate bool) (model.Backup, error) {
 	for attempt := 0; ; attempt++ {
 		guard := store.Unique(r.Etcd, model.BackupIndexKey(b.BackupTargetName, b.BackingImageName), b.Name,
-			func(existing string) error { return alreadyBackedUp(b.BackingImageName, b.BackupTargetName, existing) })
+			func(existing string) error {
+				return r.alreadyBackedUp(ctx, b.BackingImageName, b.BackupTargetName, existing)
+			})
 		_, err := r.Backups.Create(ctx, b.Name, b, guard)
 		if err == nil {
 			return b, nil
@@ -54,10 +56,65 @@ func (r *Records) Create(ctx context.Context, b model.Backup, generate bool) (mo
 	}
 }
 
-// alreadyBackedUp is the 409 for a second backup of image on target.
-func alreadyBackedUp(image, target, existing string) error {
-	return apierr.Conflict("backing image %s is already backed up to target %s as backup %s; delete that backup first to make a new one",
-		image, target, existing)
+// alreadyBackedUp is the 409 for a second backup of image on target; it
+// names the existing backup and its state.
+func alreadyBackedUp(image, target, existing, state string) error {
+	return apierr.Conflict("backing image %s is already backed up to target %s as backup %s (%s); delete that backup first to make a new one",
+		image, target, existing, stateName(state))
+}
+
+// Replace creates b in place of old, a failed backup of the same image on
+// the same target, in one etcd transaction: old is deleted (if unchanged
+// since it was read), b is created and the (target, image) index moves to
+// b. A concurrent change of old or of the index is a 409.
+func (r *Records) Replace(ctx context.Context, old store.Versioned[model.Backup], b model.Backup, generate bool) (model.Backup, error) {
+	if b.Name == old.Name {
+		if _, err := r.Backups.Update(ctx, b.Name, b, old.Rev); err != nil {
+			return b, r.replaceFailed(old, err)
+		}
+		return b, nil
+	}
+	key := model.BackupIndexKey(b.BackupTargetName, b.BackingImageName)
+	for attempt := 0; ; attempt++ {
+		guard := store.Guard{
+			Cmps: []clientv3.Cmp{
+				clientv3.Compare(clientv3.ModRevision(r.Backups.Key(old.Name)), "=", old.Rev),
+				clientv3.Compare(clientv3.Value(key), "=", old.Name),
+			},
+			Ops: []clientv3.Op{clientv3.OpDelete(r.Backups.Key(old.Name)), clientv3.OpPut(key, b.Name)},
+			Failed: func(ctx context.Context) error {
+				return apierr.Conflict("backup %s of %s on target %s changed while it was being replaced; try again", old.Name, b.BackingImageName, b.BackupTargetName)
+			},
+		}
+		_, err := r.Backups.Create(ctx, b.Name, b, guard)
+		if err == nil {
+			return b, nil
+		}
+		if errors.Is(err, store.ErrExists) {
+			if generate && attempt < 5 {
+				b.Name = GenerateName(b.BackingImageName)
+				continue
+			}
+			return b, apierr.Conflict("a backup named %s already exists; choose another name", b.Name)
+		}
+		return b, err
+	}
+}
+
+func (r *Records) replaceFailed(old store.Versioned[model.Backup], err error) error {
+	if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
+		return apierr.Conflict("backup %s changed while it was being replaced; try again", old.Name)
+	}
+	return err
+}
+
+// alreadyBackedUp reads the existing backup's state for the 409.
+func (r *Records) alreadyBackedUp(ctx context.Context, image, target, existing string) error {
+	state := "unknown state"
+	if v, err := r.Backups.Get(ctx, existing); err == nil {
+		state = v.Value.Status.State
+	}
+	return alreadyBackedUp(image, target, existing, state)
 }
 
 // Owner returns the name of the backup of image on target, if there is

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"strings"
 
@@ -66,28 +67,57 @@ func stateName(s string) string {
 type Restorer struct {
 	Stores   *Stores
 	Settings *settings.Store
+	Log      *slog.Logger // optional: retried failures are logged
 }
 
 // Restore writes the backup named by params into sink. Every block and the
 // whole image are verified by the backup store; the verified SHA-512 is
-// returned for the caller to commit the copy with.
+// returned for the caller to commit the copy with. Transient target
+// failures are retried: each block download for up to the
+// backup-retry-max-interval setting, and the whole restore (a lost lock, an
+// unreachable target at the start) up to backup-retry-max-attempts times
+// with exponential backoff; permanent errors and bad content fail at once.
 func (r *Restorer) Restore(ctx context.Context, params map[string]string, sink backupstore.Sink, progress func(done, total int64)) (string, error) {
 	image, _, err := ImageFromBackupURL(params[ParamBackupURL])
 	if err != nil {
 		return "", err
 	}
-	st, _, err := r.Stores.Get(ctx, params[ParamBackupTarget])
+	pol := policyOf(ctx, r.Settings)
+	for attempt := 1; ; attempt++ {
+		sum, err := r.restoreOnce(ctx, image, params[ParamBackupTarget], pol, sink, progress)
+		if err == nil || !retryable(err) || ctx.Err() != nil {
+			return sum, err
+		}
+		if attempt >= pol.MaxAttempts {
+			return "", fmt.Errorf("gave up after %d attempts: %w", attempt, err)
+		}
+		wait := pol.backoff(attempt)
+		if r.Log != nil {
+			r.Log.Warn("restore attempt failed; "+retryMessage(wait, attempt, err), "backup", image)
+		}
+		if err := sleepCtx(ctx, wait); err != nil {
+			return "", err
+		}
+	}
+}
+
+func (r *Restorer) restoreOnce(ctx context.Context, image, targetName string, pol retryPolicy, sink backupstore.Sink, progress func(done, total int64)) (string, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer r.Stores.Track(targetName, cancel)()
+	st, _, err := r.Stores.Get(ctx, targetName)
 	if err != nil {
 		return "", err
 	}
 	res, err := st.Restore(ctx, image, sink, backupstore.RestoreOptions{
 		Concurrency: r.Settings.Int(ctx, settings.RestoreConcurrent),
+		RetryFor:    pol.MaxInterval,
 	}, func(p backupstore.Progress) { progress(p.Done, p.Total) })
 	if err != nil {
 		return "", err
 	}
 	if !res.ChecksumVerified {
-		return "", fmt.Errorf("backup %s carries no SHA-512 checksum to verify the restored image against (its blocks all verified); refusing to mark the copy ready", image)
+		return "", permanent(fmt.Errorf("backup %s carries no SHA-512 checksum to verify the restored image against (its blocks all verified); refusing to mark the copy ready", image))
 	}
 	return res.Checksum, nil
 }

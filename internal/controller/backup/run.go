@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/apitypes"
@@ -13,24 +14,49 @@ import (
 	"github.com/plinth-storage/plinth/internal/store"
 )
 
-// run performs one backup: it reads a ready local copy of the image and
-// writes it to the target's store, then records the outcome.
+// run performs one attempt of a backup: it reads a ready local copy of
+// the image and writes it to the target's store, then records the outcome.
+// A transient failure leaves the backup InProgress with the attempt count
+// and the time of the next attempt (see Reconcile); a permanent one, or the
+// last allowed attempt, ends it in Error.
 func (c *Controller) run(ctx context.Context, b model.Backup) {
 	err := c.backup(ctx, b)
 	if err == nil || ctx.Err() != nil {
 		return
 	}
-	c.Log.Warn("backup failed", "backup", b.Name, "err", err)
+	pol := policyOf(ctx, c.Settings)
+	retry := retryable(err)
 	_ = c.setStatus(ctx, b.Name, func(s *model.BackupStatus) {
-		s.State, s.Error = apitypes.BackupStateError, err.Error()
+		attempt := s.Attempt + 1
+		if !retry || attempt >= pol.MaxAttempts {
+			s.State, s.Error, s.RetryAt = apitypes.BackupStateError, err.Error(), nil
+			if retry {
+				s.Error = fmt.Sprintf("gave up after %d attempts: %v", attempt, err)
+			}
+			s.Attempt = attempt
+			return
+		}
+		wait := pol.backoff(attempt)
+		at := time.Now().Add(wait).UTC()
+		msg := retryMessage(wait, attempt, err)
+		s.State, s.Error, s.Attempt, s.RetryAt = apitypes.BackupStateInProgress, msg, attempt, &at
+		if s.Messages == nil {
+			s.Messages = map[string]string{}
+		}
+		s.Messages["retry"] = msg
 	})
-	c.Metrics.finished(b.BackupTargetName, "error", backupstore.BackupStats{})
+	if !retry {
+		c.Log.Warn("backup failed", "backup", b.Name, "err", err)
+		c.Metrics.finished(b.BackupTargetName, "error", backupstore.BackupStats{})
+		return
+	}
+	c.Log.Warn("backup attempt failed; it will be retried", "backup", b.Name, "err", err)
 }
 
 func (c *Controller) backup(ctx context.Context, b model.Backup) error {
 	src, bi, err := c.openSource(ctx, b.BackingImageName)
 	if err != nil {
-		return err
+		return permanent(err)
 	}
 	defer src.Close()
 	st, bt, err := c.Stores.Get(ctx, b.BackupTargetName)
@@ -38,7 +64,7 @@ func (c *Controller) backup(ctx context.Context, b model.Backup) error {
 		return err
 	}
 	if err := c.setStatus(ctx, b.Name, func(s *model.BackupStatus) {
-		s.State, s.Error = apitypes.BackupStateInProgress, ""
+		s.State, s.Error, s.RetryAt = apitypes.BackupStateInProgress, "", nil
 	}); err != nil {
 		return err
 	}
@@ -55,6 +81,7 @@ func (c *Controller) backup(ctx context.Context, b model.Backup) error {
 	c.Metrics.finished(b.BackupTargetName, "completed", res.Stats)
 	return c.setStatus(ctx, b.Name, func(s *model.BackupStatus) {
 		s.State, s.Progress, s.Error = apitypes.BackupStateCompleted, 100, ""
+		s.Attempt, s.RetryAt = 0, nil
 		s.URL = BackupURL(bt.URL, b.BackingImageName)
 		s.Size, s.Checksum = int64(cfg.Size), cfg.Checksum
 		s.CompressionMethod, s.BackupCreatedAt = cfg.CompressionMethod, cfg.CreatedTime

@@ -32,9 +32,16 @@ type Stores struct {
 	Metrics prometheus.Registerer
 	// Journal records lock files so a restart removes those a crash left.
 	Journal *LockJournal
+	// Open, if set, replaces opening (and wrapping) a target's driver:
+	// tests hand in in-memory or fault-injecting targets.
+	Open func(ctx context.Context, url string, secret map[string]string) (target.Target, error)
+	// StoreOptions is the base of every backupstore.Store's options
+	// (tests shorten the lock timings); Journal is set on top of it.
+	StoreOptions backupstore.Options
 
 	mu     sync.Mutex
 	byName map[string]*openStore
+	ops    runningOps
 }
 
 type openStore struct {
@@ -80,18 +87,28 @@ func (s *Stores) openTarget(ctx context.Context, bt model.BackupTarget) (*backup
 		cur.tgt.Close()
 		delete(s.byName, bt.Name)
 	}
-	tgt, err := all.Open(ctx, bt.URL, secret)
+	tgt, err := s.open(ctx, bt.URL, secret)
 	if err != nil {
 		return nil, apierr.Unavailable("backup target %s: %v", bt.Name, err)
 	}
-	tgt = all.Wrap(tgt, s.Metrics)
-	opts := backupstore.Options{}
+	opts := s.StoreOptions
 	if s.Journal != nil {
 		opts.Journal = s.Journal.ForTarget(bt.Name)
 	}
 	st := backupstore.New(tgt, opts)
 	s.byName[bt.Name] = &openStore{version: version, tgt: tgt, store: st}
 	return st, nil
+}
+
+func (s *Stores) open(ctx context.Context, url string, secret map[string]string) (target.Target, error) {
+	if s.Open != nil {
+		return s.Open(ctx, url, secret)
+	}
+	tgt, err := all.Open(ctx, url, secret)
+	if err != nil {
+		return nil, err
+	}
+	return all.Wrap(tgt, s.Metrics), nil
 }
 
 func (s *Stores) secretData(ctx context.Context, bt model.BackupTarget) (map[string]string, error) {

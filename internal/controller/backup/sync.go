@@ -23,7 +23,7 @@ func (c *TargetController) sync(ctx context.Context, bt model.BackupTarget) erro
 	if err != nil {
 		return err
 	}
-	local, err := c.Records.ForTarget(ctx, bt.Name)
+	local, err := c.showOnly(ctx, bt, bt.URL)
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func (c *TargetController) adoptRemote(ctx context.Context, bt model.BackupTarge
 	cur, ok := byImage[s.Name]
 	if !ok {
 		b := model.Backup{Name: GenerateName(s.Name), BackingImageName: s.Name, BackupTargetName: bt.Name,
-			Labels: s.Labels, CreatedAt: time.Now().UTC(), Status: status}
+			Labels: s.Labels, CreatedAt: time.Now().UTC(), Status: status, TargetURL: bt.URL}
 		_, err := c.Records.Create(ctx, b, true)
 		if err != nil && apiConflict(err) {
 			return nil // created concurrently by a backup request
@@ -79,7 +79,7 @@ func (c *TargetController) adoptRemote(ctx context.Context, bt model.BackupTarge
 	}
 	_, err := c.Records.Backups.Mutate(ctx, cur.Name, func(b *model.Backup) error {
 		status.Progress = 100
-		b.Status = status
+		b.Status, b.TargetURL = status, bt.URL
 		return nil
 	})
 	if errors.Is(err, store.ErrNotFound) {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/plinth-storage/plinth/internal/apitypes"
 	"github.com/plinth-storage/plinth/internal/controller/runner"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/store"
@@ -46,7 +47,8 @@ func (c *TargetController) Reconcile(ctx context.Context, name string) (runner.R
 		return runner.Result{}, c.finishDelete(ctx, cur)
 	}
 	if bt.URL == "" {
-		if err := c.removeRecords(ctx, name, nil); err != nil {
+		// The records are kept, hidden, and come back with the URL.
+		if _, err := c.showOnly(ctx, bt, ""); err != nil {
 			return runner.Result{}, err
 		}
 		return runner.Result{}, c.setStatus(ctx, name, func(s *model.BackupTargetStatus) {
@@ -139,18 +141,62 @@ func pollAfter(bt model.BackupTarget, last time.Time) time.Duration {
 	return max(d, time.Second)
 }
 
-// finishDelete removes the target's local records (its remote data is left
-// alone), then the target.
+// finishDelete removes the target's local records (its complete remote
+// backups are left alone), stops the backups and restores running on it,
+// removes the in-progress cfgs of its unfinished backups (best effort,
+// while the target answers, so they do not hold its garbage collection
+// off), then deletes the target.
 func (c *TargetController) finishDelete(ctx context.Context, cur store.Versioned[model.BackupTarget]) error {
+	list, err := c.Records.ForTarget(ctx, cur.Name)
+	if err != nil {
+		return err
+	}
+	var unfinished []string
+	for _, b := range list {
+		if b.Value.Status.State != apitypes.BackupStateCompleted && !b.Value.Hidden {
+			unfinished = append(unfinished, b.Value.BackingImageName)
+		}
+	}
 	if err := c.removeRecords(ctx, cur.Name, nil); err != nil {
 		return err
 	}
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if !c.Stores.CancelTarget(wctx, cur.Name) {
+		c.Log.Warn("operations on the deleted target did not stop in time", "target", cur.Name)
+	}
+	c.discardUnfinished(wctx, cur.Value, unfinished)
 	c.Stores.Drop(cur.Name)
-	err := c.Targets.Delete(ctx, cur.Name, cur.Rev)
+	err = c.Targets.Delete(ctx, cur.Name, cur.Rev)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
 	return err
+}
+
+// discardUnfinished removes the in-progress cfgs of images on bt, best
+// effort: failures are logged, never block the target's deletion.
+func (c *TargetController) discardUnfinished(ctx context.Context, bt model.BackupTarget, images []string) {
+	if len(images) == 0 || bt.URL == "" {
+		return
+	}
+	st, err := c.Stores.openTarget(ctx, bt)
+	if err == nil {
+		err = checkReachable(ctx, st)
+	}
+	if err != nil {
+		c.Log.Warn("in-progress backups of the deleted target stay on it; garbage collection ignores them once abandoned",
+			"target", bt.Name, "err", err)
+		return
+	}
+	for _, image := range images {
+		removed, _, err := st.DiscardInProgress(ctx, image)
+		if err != nil {
+			c.Log.Warn("could not remove an in-progress backup of the deleted target", "target", bt.Name, "backup", image, "err", err)
+		} else if removed {
+			c.Log.Info("removed an in-progress backup of the deleted target", "target", bt.Name, "backup", image)
+		}
+	}
 }
 
 // removeRecords deletes the local records of target for which keep

@@ -135,7 +135,12 @@ func (s *Server) backupAction(w http.ResponseWriter, r *http.Request) {
 	case "backupBackingImageRestore":
 		s.restoreBackup(w, r)
 	case "backupBackingImageVerify":
-		rep, err := s.d.Backups.Service.Verify(r.Context(), r.PathValue("name"))
+		var in apitypes.BackupVerifyInput
+		if err := rancher.ReadInput(r, &in); err != nil {
+			writeErr(w, r, err)
+			return
+		}
+		rep, err := s.d.Backups.Service.Verify(r.Context(), r.PathValue("name"), in)
 		if err != nil {
 			writeErr(w, r, err)
 			return

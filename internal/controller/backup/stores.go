@@ -32,6 +32,8 @@ type Stores struct {
 	Metrics prometheus.Registerer
 	// Journal records lock files so a restart removes those a crash left.
 	Journal *LockJournal
+	// BadBlocks, if set, keeps each target's damaged blocks in etcd.
+	BadBlocks *BadBlocks
 
 	mu     sync.Mutex
 	byName map[string]*openStore
@@ -88,6 +90,9 @@ func (s *Stores) openTarget(ctx context.Context, bt model.BackupTarget) (*backup
 	opts := backupstore.Options{}
 	if s.Journal != nil {
 		opts.Journal = s.Journal.ForTarget(bt.Name)
+	}
+	if s.BadBlocks != nil {
+		opts.BadBlocks = s.BadBlocks.ForTarget(bt.Name)
 	}
 	st := backupstore.New(tgt, opts)
 	s.byName[bt.Name] = &openStore{version: version, tgt: tgt, store: st}

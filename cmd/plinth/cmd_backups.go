@@ -44,12 +44,7 @@ func (a *app) backupCommand() *cobra.Command {
 				return cli.BackupGet(cmd.Context(), env, args[0])
 			}),
 		},
-		&cobra.Command{
-			Use: "verify NAME", Short: "Read every block of a backup and check it (exit 1 if damaged)", Args: cobra.ExactArgs(1),
-			RunE: a.runE(func(cmd *cobra.Command, env *cli.Env, args []string) error {
-				return cli.BackupVerify(cmd.Context(), env, args[0])
-			}),
-		})
+		a.backupVerifyCommand())
 	return cmd
 }
 

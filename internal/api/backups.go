@@ -145,7 +145,12 @@ func (s *Server) backupAction(w http.ResponseWriter, r *http.Request) {
 		}
 		s.writeBackup(w, r, b)
 	case "backupBackingImageVerify":
-		rep, err := s.d.Backups.Service.Verify(r.Context(), r.PathValue("name"))
+		var in apitypes.BackupVerifyInput
+		if err := rancher.ReadInput(r, &in); err != nil {
+			writeErr(w, r, err)
+			return
+		}
+		rep, err := s.d.Backups.Service.Verify(r.Context(), r.PathValue("name"), in)
 		if err != nil {
 			writeErr(w, r, err)
 			return

@@ -54,12 +54,13 @@ func addBackupSchemas(s *rancher.Schemas) {
 	bbi := s.Add(schemaBackup, apitypes.BackupBackingImage{})
 	bbi.ResourceMethods = []string{"GET", "DELETE"}
 	bbi.ResourceActions["backupBackingImageRestore"] = rancher.Action{Input: "backingImageRestoreInput", Output: schemaBackingImage}
-	bbi.ResourceActions["backupBackingImageVerify"] = rancher.Action{Output: "backupVerifyReport"}
+	bbi.ResourceActions["backupBackingImageVerify"] = rancher.Action{Input: "backupVerifyInput", Output: "backupVerifyReport"}
 	bbi.ResourceActions["backupBackingImageRetry"] = rancher.Action{Output: schemaBackup}
 	for _, f := range []string{"backingImageName", "backupTargetName", "state"} {
 		bbi.CollectionFilters[f] = rancher.Filter{Modifiers: []string{"eq"}}
 	}
 	helper(s, "backingImageRestoreInput", apitypes.BackingImageRestoreInput{})
+	helper(s, "backupVerifyInput", apitypes.BackupVerifyInput{})
 	helper(s, "backupVerifyReport", apitypes.BackupVerifyReport{})
 	helper(s, "badBlock", apitypes.BadBlock{})
 

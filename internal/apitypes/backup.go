@@ -105,8 +105,19 @@ type SecretCreateInput struct {
 	Data map[string]string `json:"data"`
 }
 
+// BackupVerifyInput is the body of ?action=backupBackingImageVerify; an
+// empty body is a plain verify.
+type BackupVerifyInput struct {
+	// Repair rewrites every bad block from a ready local copy of the same
+	// image (same SHA-512 as the backup); without one the action is a 409.
+	Repair bool `json:"repair"`
+}
+
 // BackupVerifyReport is the reply of ?action=backupBackingImageVerify: what
-// reading every block of a backup found. Nothing is written by a verify.
+// reading every block of a backup found. A plain verify writes nothing to
+// the target; bad blocks are remembered so the next backup of their
+// content uploads them again. With repair, BadBlocks is what is still bad
+// after the repair.
 type BackupVerifyReport struct {
 	Name          string     `json:"name"`
 	Blocks        int        `json:"blocks"`
@@ -114,6 +125,12 @@ type BackupVerifyReport struct {
 	Checksum      string     `json:"checksum"`
 	ChecksumMatch bool       `json:"checksumMatch"`
 	OK            bool       `json:"ok"`
+	// Repaired counts the blocks a repair rewrote (0 without repair).
+	Repaired int `json:"repaired"`
+	// Unrepaired lists the bad blocks a repair could not rewrite, and why.
+	Unrepaired []BadBlock `json:"unrepaired"`
+	// RepairSource names the backing image whose local copy a repair read.
+	RepairSource string `json:"repairSource,omitempty"`
 }
 
 // BadBlock names one block that failed verification and why.

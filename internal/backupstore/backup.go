@@ -115,6 +115,9 @@ func (s *Store) backupLocked(ctx context.Context, req BackupRequest, progress Pr
 	if err := s.known.Refresh(ctx, s.tgt, maxAge); err != nil {
 		return err
 	}
+	if err := s.loadBadBlocks(ctx); err != nil {
+		return err
+	}
 	p := newPipeline(s, req.Source, req.Compression, s.concurrency(req.Concurrency), meter)
 	refs, sum, err := p.run(ctx)
 	res.Stats = p.stats

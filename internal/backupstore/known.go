@@ -25,20 +25,24 @@ func keyOf(id string) blockKey {
 // It replaces upstream's existence request per block: it is filled by one
 // Walk of the pool and by this process's own uploads, and reset by garbage
 // collection. A block not in the set is uploaded (a harmless overwrite if
-// it did exist). Safe for concurrent use.
+// it did exist). Blocks remembered as damaged (see BadBlockRecord) are
+// never reported present, whatever a listing found. Safe for concurrent use.
 type KnownBlocks struct {
 	mu       sync.RWMutex
 	ids      map[blockKey]struct{}
+	bad      map[blockKey]struct{} // remembered damaged: never "known"
 	loadedAt time.Time
 	loaded   bool
 }
 
-// Has reports whether id is known to be in the pool.
+// Has reports whether id is known to be in the pool, intact.
 func (k *KnownBlocks) Has(id string) bool {
 	k.mu.RLock()
 	defer k.mu.RUnlock()
-	_, ok := k.ids[keyOf(id)]
-	return ok
+	key := keyOf(id)
+	_, ok := k.ids[key]
+	_, bad := k.bad[key]
+	return ok && !bad
 }
 
 // Add records that id is now in the pool.

@@ -241,6 +241,7 @@ func (p *pipeline) process(ctx context.Context, enc *blockcodec.Encoder, job *bl
 		return &BlockError{Key: key, Offset: job.off, Err: err}
 	}
 	p.s.known.Add(id)
+	p.s.healed(ctx, id)
 	p.count(func(st *BackupStats) {
 		st.DataBlocks++
 		st.Uploaded++

@@ -32,6 +32,9 @@ type Options struct {
 	// Journal, if set, records the lock files this Store writes (see
 	// lock.Journal), so a restart after a crash can remove them.
 	Journal lock.Journal
+	// BadBlocks durably remembers blocks a verify found damaged, so that
+	// backups re-upload them; nil keeps them in memory (MemBadBlocks).
+	BadBlocks BadBlockRecord
 }
 
 // Store performs backup-store operations on one target.
@@ -50,6 +53,9 @@ func New(tgt target.Target, opts Options) *Store {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.BadBlocks == nil {
+		opts.BadBlocks = &MemBadBlocks{}
 	}
 	return &Store{
 		tgt:   tgt,

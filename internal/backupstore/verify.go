@@ -41,13 +41,17 @@ func (r *VerifyReport) OK() bool {
 }
 
 // Verify reads every block of backup name, checks each against its ID and
-// the whole image against the cfg's Checksum, and writes nothing. Bad
-// blocks are reported, not returned as errors; an error means the check
-// itself could not be done (unreadable cfg, target failure).
+// the whole image against the cfg's Checksum, and writes nothing to the
+// target. Bad blocks are reported, not returned as errors, and remembered
+// in the Store's BadBlockRecord (so the next backup of their content
+// uploads them again); remembered blocks of this backup that read intact
+// are forgotten. An error means the check itself could not be done
+// (unreadable cfg, target failure) or its findings could not be recorded.
 func (s *Store) Verify(ctx context.Context, name string, opts VerifyOptions) (VerifyReport, error) {
 	rep := VerifyReport{Name: name}
 	waited, err := s.withLock(ctx, lock.Restore, func(ctx context.Context) error {
-		return s.verifyLocked(ctx, name, opts, &rep)
+		_, err := s.verifyLocked(ctx, name, opts, &rep)
+		return err
 	})
 	rep.LockWait = waited
 	if err != nil {
@@ -56,19 +60,20 @@ func (s *Store) Verify(ctx context.Context, name string, opts VerifyOptions) (Ve
 	return rep, nil
 }
 
-func (s *Store) verifyLocked(ctx context.Context, name string, opts VerifyOptions, rep *VerifyReport) error {
+// verifyLocked fills rep and returns the (validated) cfg it verified.
+func (s *Store) verifyLocked(ctx context.Context, name string, opts VerifyOptions, rep *VerifyReport) (*format.Config, error) {
 	cfg, err := s.loadComplete(ctx, name)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := validateBlocks(cfg); err != nil {
-		return fmt.Errorf("%s: %w", format.ConfigKey(name), err)
+		return nil, fmt.Errorf("%s: %w", format.ConfigKey(name), err)
 	}
 	f := newFetcher(s, cfg, s.concurrency(opts.Concurrency), nil, newProgressMeter(int64(cfg.Size), nil))
 	f.keepGoing = true
 	sum, err := f.run(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rep.Blocks, rep.Checksum = f.fetched, sum
 	for _, p := range f.problems {
@@ -88,5 +93,5 @@ func (s *Store) verifyLocked(ctx context.Context, name string, opts VerifyOption
 	default:
 		rep.ChecksumOK = true
 	}
-	return nil
+	return cfg, s.rememberVerify(ctx, cfg, f.problems)
 }

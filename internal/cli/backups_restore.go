@@ -35,45 +35,6 @@ func BackupRestore(ctx context.Context, env *Env, o BackupRestoreOptions) error 
 	return nil
 }
 
-// BackupVerify reads every block of a backup and prints the report; a
-// damaged backup makes the command fail.
-func BackupVerify(ctx context.Context, env *Env, name string) error {
-	rep, err := env.Client.VerifyBackup(ctx, name)
-	if err != nil {
-		return err
-	}
-	if env.json() {
-		if err := printJSON(env.Out, rep); err != nil {
-			return err
-		}
-	} else if err := printVerify(env, rep); err != nil {
-		return err
-	}
-	if !rep.OK {
-		return fmt.Errorf("backup %s is damaged: %d bad blocks, checksum match %t", name, len(rep.BadBlocks), rep.ChecksumMatch)
-	}
-	return nil
-}
-
-func printVerify(env *Env, rep *apitypes.BackupVerifyReport) error {
-	result := "OK"
-	if !rep.OK {
-		result = "DAMAGED"
-	}
-	err := details(env.Out, "Backup", rep.Name, "Result", result, "Blocks", fmt.Sprint(rep.Blocks),
-		"Bad blocks", fmt.Sprint(len(rep.BadBlocks)), "Checksum", rep.Checksum,
-		"Checksum match", fmt.Sprint(rep.ChecksumMatch))
-	if err != nil || len(rep.BadBlocks) == 0 {
-		return err
-	}
-	fmt.Fprintln(env.Out)
-	t := newTable(env.Out, "OFFSET", "BLOCK", "REASON")
-	for _, b := range rep.BadBlocks {
-		t.row(fmt.Sprint(b.Offset), b.Key, b.Reason)
-	}
-	return t.flush()
-}
-
 func labelsText(labels map[string]string) string {
 	keys := make([]string, 0, len(labels))
 	for k := range labels {

@@ -48,7 +48,8 @@ func (d *daemon) assembleBackups(ctx context.Context, reg prometheus.Registerer)
 	if err != nil {
 		return nil, err
 	}
-	stores := &backup.Stores{Targets: p.targets, Secrets: p.secrets, Metrics: reg, Journal: journal}
+	stores := &backup.Stores{Targets: p.targets, Secrets: p.secrets, Metrics: reg, Journal: journal,
+		BadBlocks: &backup.BadBlocks{Kind: store.NewKind[model.BadBlocks](cli, model.KindBadBlocks)}}
 	tc := &backup.TargetController{Targets: p.targets, Records: p.records, Stores: stores, Log: d.log}
 	p.targetRun = runner.New("backuptarget", tc, d.log)
 	p.targetCtl = tc
@@ -57,7 +58,8 @@ func (d *daemon) assembleBackups(ctx context.Context, reg prometheus.Registerer)
 	p.backupRun = runner.New("backup", bc, d.log)
 	bc.Enqueue = p.backupRun.Enqueue
 	p.service = &backup.Service{Records: p.records, BIs: d.bis, Targets: p.targets, Stores: stores,
-		Enqueue: p.backupRun.Enqueue, CheckNow: p.targetRun.Enqueue, ValidName: api.CheckBackupName}
+		Enqueue: p.backupRun.Enqueue, CheckNow: p.targetRun.Enqueue, ValidName: api.CheckBackupName,
+		OpenCopy: bc.OpenCopy}
 	p.restorer = &backup.Restorer{Stores: stores, Settings: d.settings}
 	return p, nil
 }

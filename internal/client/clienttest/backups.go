@@ -133,9 +133,15 @@ func (f *Fake) backupAction(w http.ResponseWriter, r *http.Request) {
 		b.State, b.Error = apitypes.BackupStatePending, ""
 		writeJSON(w, http.StatusOK, b)
 	case "backupBackingImageVerify":
+		var in apitypes.BackupVerifyInput
+		if !readJSON(w, r, &in) {
+			return
+		}
 		ok := !strings.Contains(name, "bad")
 		rep := apitypes.BackupVerifyReport{Name: name, Blocks: 512, Checksum: b.Checksum, ChecksumMatch: ok, OK: ok}
-		if !ok {
+		if !ok && in.Repair {
+			rep.OK, rep.ChecksumMatch, rep.Repaired, rep.RepairSource = true, true, 1, b.BackingImageName
+		} else if !ok {
 			rep.BadBlocks = []apitypes.BadBlock{{Offset: 2 << 20, Key: "abcd", Reason: "checksum mismatch"}}
 		}
 		writeJSON(w, http.StatusOK, rep)

@@ -24,6 +24,8 @@ type Service struct {
 	CheckNow func(target string) // asks the target controller to re-check
 	// ValidName checks a user-given backup name (the API's naming rules).
 	ValidName func(name string) error
+	// OpenCopy opens a ready local copy of a backing image (verify's repair).
+	OpenCopy func(bi model.BackingImage) (CopySource, error)
 }
 
 // Create makes a backup of image on the request's target (default:

@@ -38,6 +38,8 @@ type Stores struct {
 	// StoreOptions is the base of every backupstore.Store's options
 	// (tests shorten the lock timings); Journal is set on top of it.
 	StoreOptions backupstore.Options
+	// BadBlocks, if set, keeps each target's damaged blocks in etcd.
+	BadBlocks *BadBlocks
 
 	mu     sync.Mutex
 	byName map[string]*openStore
@@ -94,6 +96,9 @@ func (s *Stores) openTarget(ctx context.Context, bt model.BackupTarget) (*backup
 	opts := s.StoreOptions
 	if s.Journal != nil {
 		opts.Journal = s.Journal.ForTarget(bt.Name)
+	}
+	if s.BadBlocks != nil {
+		opts.BadBlocks = s.BadBlocks.ForTarget(bt.Name)
 	}
 	st := backupstore.New(tgt, opts)
 	s.byName[bt.Name] = &openStore{version: version, tgt: tgt, store: st}

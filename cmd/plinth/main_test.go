@@ -79,12 +79,15 @@ func TestBatchBackupAndSecretFromStdin(t *testing.T) {
 func TestTargetUpdateSendsOnlyGivenFlags(t *testing.T) {
 	f := clienttest.New(t)
 	env := map[string]string{"PLINTH_SERVER": f.URL}
-	if code, _, errOut := plinth(t, env, "", "target", "create", "nas", "--url", "nfs://nas:/b", "--secret", "s"); code != 0 {
+	if code, _, errOut := plinth(t, env, "v\n", "secret", "create", "sec", "--from-file", "K=-"); code != 0 {
+		t.Fatalf("secret: %q", errOut)
+	}
+	if code, _, errOut := plinth(t, env, "", "target", "create", "nas", "--url", "nfs://nas:/b", "--secret", "sec"); code != 0 {
 		t.Fatalf("create: %q", errOut)
 	}
 	code, out, errOut := plinth(t, env, "", "-o", "json", "target", "update", "nas", "--poll-interval", "600")
 	var bt apitypes.BackupTarget
-	if code != 0 || json.Unmarshal([]byte(out), &bt) != nil || bt.BackupTargetURL != "nfs://nas:/b" || bt.CredentialSecret != "s" || bt.PollInterval != "600" {
+	if code != 0 || json.Unmarshal([]byte(out), &bt) != nil || bt.BackupTargetURL != "nfs://nas:/b" || bt.CredentialSecret != "sec" || bt.PollInterval != "10m0s" {
 		t.Fatalf("update: %d %q %q", code, out, errOut)
 	}
 }

@@ -10,9 +10,16 @@ import (
 	"github.com/plinth-storage/plinth/internal/client"
 )
 
+// seedBackupImages seeds images with win ready too (the server backs up
+// only images with a ready copy).
+func seedBackupImages(te *testEnv) {
+	seedImages(te)
+	te.fake.PutImage(apitypes.BackingImage{Name: "win", SourceType: apitypes.SourceUpload, DataEngine: "v2"}, nil)
+}
+
 func TestBackupBatchPrintsNamesAndErrors(t *testing.T) {
 	te := newTestEnv(t, OutputTable)
-	seedImages(te)
+	seedBackupImages(te)
 	ctx := context.Background()
 	err := BackupCreate(ctx, te.env, BackupCreateOptions{Images: []string{"ubuntu-24.04", "ghost", "win"}, Target: "default"})
 	if err == nil || !strings.Contains(err.Error(), "1 of 3 backups could not be started") {
@@ -42,7 +49,7 @@ func TestBackupBatchPrintsNamesAndErrors(t *testing.T) {
 
 func TestBackupSingleWithNameAndWait(t *testing.T) {
 	te := newTestEnv(t, OutputTable)
-	seedImages(te)
+	seedBackupImages(te)
 	ctx := context.Background()
 	o := BackupCreateOptions{Images: []string{"win"}, Target: "default", Name: "win-weekly",
 		Labels: map[string]string{"tier": "gold"}, Wait: true}
@@ -66,7 +73,7 @@ func TestBackupSingleWithNameAndWait(t *testing.T) {
 
 func TestBackupListGetRestoreVerifyDelete(t *testing.T) {
 	te := newTestEnv(t, OutputTable)
-	seedImages(te)
+	seedBackupImages(te)
 	ctx := context.Background()
 	for _, bi := range []string{"ubuntu-24.04", "win"} {
 		if _, err := te.env.Client.CreateBackup(ctx, bi, apitypes.BackupBackingImageCreateInput{BackupTargetName: "default", Name: bi + "-bk"}); err != nil {
@@ -106,7 +113,7 @@ func TestBackupListGetRestoreVerifyDelete(t *testing.T) {
 
 func TestBackupVerifyDamagedFails(t *testing.T) {
 	te := newTestEnv(t, OutputTable)
-	seedImages(te)
+	seedBackupImages(te)
 	ctx := context.Background()
 	if _, err := te.env.Client.CreateBackup(ctx, "win", apitypes.BackupBackingImageCreateInput{BackupTargetName: "default", Name: "bad-one"}); err != nil {
 		t.Fatal(err)

@@ -10,7 +10,7 @@ import (
 
 func TestBackupRepairSendsRepairAndPrintsTheSource(t *testing.T) {
 	te := newTestEnv(t, OutputTable)
-	seedImages(te)
+	seedBackupImages(te)
 	ctx := context.Background()
 	if _, err := te.env.Client.CreateBackup(ctx, "win", apitypes.BackupBackingImageCreateInput{BackupTargetName: "default", Name: "bad-fixable"}); err != nil {
 		t.Fatal(err)

@@ -154,16 +154,16 @@ func TestImageUploadRetryAfterCreate(t *testing.T) {
 	te := newTestEnv(t, OutputTable)
 	ctx := context.Background()
 	path, data := writeRandomFile(t, 4096)
-	if _, err := te.env.Client.CreateBackingImage(ctx, apitypes.BackingImageCreateInput{Name: "u", SourceType: apitypes.SourceUpload}); err != nil {
+	if _, err := te.env.Client.CreateBackingImage(ctx, apitypes.BackingImageCreateInput{Name: "up", SourceType: apitypes.SourceUpload}); err != nil {
 		t.Fatal(err)
 	}
-	if err := ImageUpload(ctx, te.env, "u", path); err != nil {
+	if err := ImageUpload(ctx, te.env, "up", path); err != nil {
 		t.Fatal(err)
 	}
-	if string(te.fake.Content("u")) != string(data) {
+	if string(te.fake.Content("up")) != string(data) {
 		t.Fatal("content differs")
 	}
-	if err := ImageUpload(ctx, te.env, "u", filepath.Join(t.TempDir(), "nope")); err == nil {
+	if err := ImageUpload(ctx, te.env, "up", filepath.Join(t.TempDir(), "nope")); err == nil {
 		t.Fatal("upload of a missing file succeeded")
 	}
 }

@@ -111,6 +111,9 @@ func TestTargetUpdateKeepsUnsetFields(t *testing.T) {
 	te := newTestEnv(t, OutputJSON)
 	ctx := context.Background()
 	url, secret := "s3://bk@us-east-1/plinth", "s3"
+	if _, err := te.env.Client.CreateSecret(ctx, apitypes.SecretCreateInput{Name: secret, Data: map[string]string{"K": "v"}}); err != nil {
+		t.Fatal(err)
+	}
 	if err := TargetCreate(ctx, te.env, TargetOptions{Name: "off", URL: &url, Secret: &secret}); err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +123,7 @@ func TestTargetUpdateKeepsUnsetFields(t *testing.T) {
 		t.Fatal(err)
 	}
 	var bt apitypes.BackupTarget
-	if err := json.Unmarshal(te.out.Bytes(), &bt); err != nil || bt.BackupTargetURL != url || bt.CredentialSecret != secret || bt.PollInterval != "600" {
+	if err := json.Unmarshal(te.out.Bytes(), &bt); err != nil || bt.BackupTargetURL != url || bt.CredentialSecret != secret || bt.PollInterval != "10m0s" {
 		t.Fatalf("updated: %v %+v", err, bt)
 	}
 	if err := TargetCreate(ctx, te.env, TargetOptions{Name: "nourl"}); err == nil {
@@ -150,15 +153,15 @@ func TestSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	columnsAligned(t, te.out.String())
-	if err := SettingSet(ctx, te.env, "concurrent-backup-limit", "5"); err != nil {
+	if err := SettingSet(ctx, te.env, "backup-concurrent-limit", "5"); err != nil {
 		t.Fatal(err)
 	}
-	err := SettingSet(ctx, te.env, "concurrent-backup-limit", "lots")
-	if err == nil || !strings.Contains(err.Error(), "takes an integer") {
+	err := SettingSet(ctx, te.env, "backup-concurrent-limit", "lots")
+	if err == nil || !strings.Contains(err.Error(), "must be an integer") {
 		t.Fatalf("want the server's message, got %v", err)
 	}
 	te.out.Reset()
-	if err := SettingGet(ctx, te.env, "concurrent-backup-limit"); err != nil || !strings.Contains(te.out.String(), "Value:       5") {
+	if err := SettingGet(ctx, te.env, "backup-concurrent-limit"); err != nil || !strings.Contains(te.out.String(), "Value:       5") {
 		t.Fatalf("get: %v\n%s", err, te.out)
 	}
 }

@@ -13,26 +13,46 @@ import (
 
 	"github.com/plinth-storage/plinth/internal/apitypes"
 	"github.com/plinth-storage/plinth/internal/client"
-	"github.com/plinth-storage/plinth/internal/client/clienttest"
+	"github.com/plinth-storage/plinth/internal/server"
+	"github.com/plinth-storage/plinth/internal/server/servertest"
 )
 
-func newPair(t *testing.T) (*clienttest.Fake, *client.Client) {
+// newServer starts the real daemon in-process and returns a client of it.
+func newServer(t *testing.T, edit ...func(*server.Options)) *client.Client {
 	t.Helper()
-	f := clienttest.New(t)
-	return f, client.New(f.URL, client.WithTimeout(10*time.Second))
+	s := servertest.Start(t, edit...)
+	return client.New(s.URL, client.WithTimeout(10*time.Second))
+}
+
+// upload creates an upload image holding data and waits until it is ready.
+func upload(t *testing.T, c *client.Client, name string, data []byte) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := c.CreateBackingImage(ctx, apitypes.BackingImageCreateInput{Name: name, SourceType: apitypes.SourceUpload}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.UploadBackingImage(ctx, name, bytes.NewReader(data), int64(len(data)), nil); err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if _, err := c.WaitBackingImage(wctx, name, client.BackingImageReady, client.Poll[*apitypes.BackingImage]{Interval: 20 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestAPIErrorCarriesServerMessage(t *testing.T) {
-	_, c := newPair(t)
+	c := newServer(t)
 	_, err := c.GetBackingImage(context.Background(), "nope")
 	if !client.IsNotFound(err) || client.IsConflict(err) {
 		t.Fatalf("want a 404 APIError, got %v", err)
 	}
 	var apiErr *client.APIError
-	if !errors.As(err, &apiErr) || apiErr.Message != `backing image "nope" not found` {
+	if !errors.As(err, &apiErr) || !strings.Contains(apiErr.Message, "nope") || !strings.Contains(apiErr.Message, "not found") ||
+		apiErr.Code == "" {
 		t.Fatalf("message not propagated: %#v", apiErr)
 	}
-	if !strings.Contains(err.Error(), `get backing image "nope"`) {
+	if !strings.Contains(err.Error(), `get backing image "nope"`) || !strings.Contains(err.Error(), "(HTTP 404)") {
 		t.Fatalf("error lacks context: %v", err)
 	}
 }
@@ -60,13 +80,15 @@ func TestUnreachableServerNamesAddress(t *testing.T) {
 }
 
 func TestTokenIsSent(t *testing.T) {
-	f := clienttest.New(t)
-	f.Token = "s3cret"
+	c := newServer(t, func(o *server.Options) { o.Token = "s3cret-token-for-tests" })
 	ctx := context.Background()
-	if _, err := client.New(f.URL).ListNodes(ctx); !hasStatus(err, 401) {
+	if _, err := client.New(c.BaseURL()).ListNodes(ctx); !hasStatus(err, 401) {
 		t.Fatalf("want 401 without token, got %v", err)
 	}
-	if _, err := client.New(f.URL, client.WithToken("s3cret")).ListNodes(ctx); err != nil {
+	if _, err := client.New(c.BaseURL(), client.WithToken("wrong")).ListNodes(ctx); !hasStatus(err, 401) {
+		t.Fatalf("want 401 with a wrong token, got %v", err)
+	}
+	if _, err := client.New(c.BaseURL(), client.WithToken("s3cret-token-for-tests")).ListNodes(ctx); err != nil {
 		t.Fatalf("with token: %v", err)
 	}
 }
@@ -77,9 +99,9 @@ func hasStatus(err error, status int) bool {
 }
 
 func TestDownloadFullAndResumed(t *testing.T) {
-	f, c := newPair(t)
+	c := newServer(t)
 	data := bytes.Repeat([]byte("0123456789abcdef"), 4096)
-	f.PutImage(apitypes.BackingImage{Name: "img"}, data)
+	upload(t, c, "img", data)
 	ctx := context.Background()
 	var buf bytes.Buffer
 	var last int64

@@ -1,14 +1,23 @@
 // Package clienttest is an in-memory fake of plinth's /v1 API for testing
-// the layers above it (the client and the CLI). It keeps the resources in
-// maps, follows the real API's routes, envelopes and status codes, and moves
-// long operations forward one step per GET so waits can be tested without
-// sleeping. It is not a model of the controllers: only what callers observe.
+// the layers above it (the client and the CLI) fast. It keeps the resources
+// in maps, follows the real API's routes, envelopes, status codes and
+// validation rules, and moves long operations forward one step per GET so
+// waits can be tested without sleeping. It is not a model of the
+// controllers: only what callers observe.
 //
-// Scripted behaviour: images from a URL (and restores) go pending ->
-// in-progress 50% -> ready over successive GETs (or failed, see
-// FailDownloads); upload images stay pending until their upload; backups go
-// InProgress -> Completed on the next GET; a backup whose name contains
-// "bad" fails verification.
+// The contract suite (internal/client/contract) holds it to the real
+// server: every scenario there passes against both, so where the fake and
+// the server could disagree on what the suite covers, they do not.
+//
+// Scripted behaviour, beyond what the real server does:
+//   - images from a URL on a loopback host (tests serve sources with
+//     httptest) are really fetched; any other URL is not, and the image goes
+//     pending -> in-progress 50% -> ready with a pretend size of 1 GiB over
+//     successive GETs (or fails, see FailDownloads);
+//   - restores go the same way and end with the backup's content;
+//   - backups go InProgress -> Completed on the next GET;
+//   - a backup whose name contains "bad" fails verification;
+//   - PutImage seeds images in any state.
 package clienttest
 
 import (
@@ -39,9 +48,10 @@ type Fake struct {
 	scripted map[string]bool // images that advanceImage moves forward
 	content  map[string][]byte
 	backups  map[string]*apitypes.BackupBackingImage
+	saved    map[string][]byte // content of each backup, for restores
 	targets  map[string]*apitypes.BackupTarget
 	secrets  map[string]map[string]string
-	settings map[string]*apitypes.Setting
+	settings map[string]string
 	nodes    map[string]*apitypes.Node
 	// uploaded counts bytes received by in-flight uploads, for tests that
 	// check streaming.
@@ -50,7 +60,7 @@ type Fake struct {
 }
 
 // New starts a fake on 127.0.0.1 with a default target, one node with one
-// disk and two settings; it is closed when t ends.
+// disk and every setting at its default; it is closed when t ends.
 func New(t testing.TB) *Fake {
 	t.Helper()
 	f := &Fake{
@@ -58,9 +68,10 @@ func New(t testing.TB) *Fake {
 		scripted: map[string]bool{},
 		content:  map[string][]byte{},
 		backups:  map[string]*apitypes.BackupBackingImage{},
+		saved:    map[string][]byte{},
 		targets:  map[string]*apitypes.BackupTarget{},
 		secrets:  map[string]map[string]string{},
-		settings: map[string]*apitypes.Setting{},
+		settings: map[string]string{},
 		nodes:    map[string]*apitypes.Node{},
 		uploaded: make(chan int64, 1024),
 	}
@@ -72,16 +83,13 @@ func New(t testing.TB) *Fake {
 }
 
 func (f *Fake) seed() {
-	f.targets["default"] = &apitypes.BackupTarget{Name: "default", BackupTargetURL: "file:///tmp/store",
-		PollInterval: "5m0s", Available: true}
-	f.settings["backup-compression-method"] = &apitypes.Setting{Name: "backup-compression-method", Value: "lz4",
-		Definition: apitypes.SettingDefinition{Type: "string", Default: "lz4", Description: "How blocks are compressed"}}
-	f.settings["concurrent-backup-limit"] = &apitypes.Setting{Name: "concurrent-backup-limit", Value: "2",
-		Definition: apitypes.SettingDefinition{Type: "int", Default: "2", Description: "Parallel backups"}}
-	f.nodes["node-1"] = &apitypes.Node{Name: "node-1", Address: "127.0.0.1", AllowScheduling: true,
+	f.targets["default"] = &apitypes.BackupTarget{Resource: apitypes.Resource{ID: "default", Type: "backupTarget"},
+		Name: "default", BackupTargetURL: "file:///tmp/store", PollInterval: "5m0s", Available: true}
+	f.nodes["node-1"] = &apitypes.Node{Resource: apitypes.Resource{ID: "node-1", Type: "node"},
+		Name: "node-1", Address: "127.0.0.1", AllowScheduling: true,
 		Disks: map[string]apitypes.DiskInfo{"default": {
 			DiskSpec: apitypes.DiskSpec{Path: "/var/lib/plinth", DiskType: apitypes.DiskTypeFilesystem, AllowScheduling: true},
-			DiskUUID: "disk-uuid-1", StorageMaximum: 100 << 30, StorageAvailable: 60 << 30,
+			DiskUUID: fakeDisk, StorageMaximum: 100 << 30, StorageAvailable: 60 << 30,
 		}},
 		Conditions: map[string]apitypes.Condition{"Ready": {Type: "Ready", Status: "True"}}}
 }
@@ -106,10 +114,17 @@ func (f *Fake) Content(name string) []byte {
 }
 
 // PutImage stores an image as given (with content, may be nil), replacing
-// any image of that name. Its state never changes by itself.
+// any image of that name. An image given without copies gets one ready
+// copy on the fake's disk (a seeded image is an existing, usable one); its
+// state never changes by itself.
 func (f *Fake) PutImage(bi apitypes.BackingImage, content []byte) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if bi.DiskFileStatusMap == nil {
+		bi.DiskFileStatusMap = map[string]*apitypes.DiskFileStatus{
+			fakeDisk: {State: apitypes.StateReady, Progress: 100, DataEngine: bi.DataEngine}}
+	}
+	bi.ID, bi.Type = bi.Name, "backingImage"
 	f.images[bi.Name] = &bi
 	delete(f.scripted, bi.Name)
 	if content != nil {
@@ -155,11 +170,15 @@ func (f *Fake) Uploaded() <-chan int64 { return f.uploaded }
 
 func (f *Fake) handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "node": "node-1"})
+	})
 	f.routeImages(mux)
 	f.routeBackups(mux)
 	f.routeTargets(mux)
-	f.routeMisc(mux)
+	f.routeSecrets(mux)
+	f.routeSettings(mux)
+	f.routeNodes(mux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if f.Token != "" && r.Header.Get("Authorization") != "Bearer "+f.Token {
 			writeError(w, http.StatusUnauthorized, "missing or wrong token: set PLINTH_TOKEN")
@@ -179,6 +198,18 @@ func writeError(w http.ResponseWriter, status int, format string, args ...any) {
 	writeJSON(w, status, apitypes.Error{Type: "error", Status: status, Code: http.StatusText(status),
 		Message: fmt.Sprintf(format, args...)})
 }
+
+// httpError is a status with a message, the fake's apierr.
+type httpError struct {
+	status int
+	msg    string
+}
+
+func errorf(status int, format string, args ...any) *httpError {
+	return &httpError{status: status, msg: fmt.Sprintf(format, args...)}
+}
+
+func (e *httpError) write(w http.ResponseWriter) { writeError(w, e.status, "%s", e.msg) }
 
 func writeCollection[T any](w http.ResponseWriter, kind string, data []T) {
 	if data == nil {

@@ -1,21 +1,22 @@
 package clienttest
 
 import (
-	"bytes"
 	"crypto/sha512"
 	"encoding/hex"
-	"errors"
-	"io"
-	"mime"
+	"fmt"
 	"net/http"
 	"sort"
 	"strconv"
 	"time"
 
 	"github.com/plinth-storage/plinth/internal/apitypes"
+	"github.com/plinth-storage/plinth/internal/settings"
 )
 
 const fakeDisk = "disk-uuid-1"
+
+// pretendSize is the size of an image whose source the fake does not fetch.
+const pretendSize = 1 << 30
 
 func (f *Fake) routeImages(mux *http.ServeMux) {
 	serveList(f, mux, "GET /v1/backingimages", "backingImage", f.images)
@@ -42,13 +43,16 @@ func (f *Fake) routeImages(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE /v1/backingimages/{name}", func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		if _, ok := lookup(w, f.images, "backing image", r.PathValue("name")); !ok {
+		name := r.PathValue("name")
+		bi, ok := lookup(w, f.images, "backing image", name)
+		if !ok {
 			return
 		}
-		delete(f.images, r.PathValue("name"))
-		delete(f.scripted, r.PathValue("name"))
-		delete(f.content, r.PathValue("name"))
-		w.WriteHeader(http.StatusNoContent)
+		delete(f.images, name)
+		delete(f.scripted, name)
+		delete(f.content, name)
+		bi.DeletionTimestamp = time.Now().UTC().Format(time.RFC3339)
+		writeJSON(w, http.StatusOK, bi)
 	})
 	mux.HandleFunc("GET /v1/backingimages/{name}/download", f.download)
 	mux.HandleFunc("POST /v1/backingimages/{name}", f.imageAction)
@@ -59,26 +63,35 @@ func (f *Fake) createImage(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &in) {
 		return
 	}
+	if err := checkImageInput(&in); err != nil {
+		err.write(w)
+		return
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if in.Name == "" {
-		writeError(w, http.StatusBadRequest, "name is required")
+	if in.MinNumberOfCopies == 0 {
+		in.MinNumberOfCopies, _ = strconv.Atoi(f.setting(settings.DefaultMinCopies))
+	}
+	if limit, _ := strconv.Atoi(f.setting(settings.MaxCopies)); in.MinNumberOfCopies > limit {
+		writeError(w, http.StatusUnprocessableEntity, "minNumberOfCopies %d is over the limit of %d (setting %s)", in.MinNumberOfCopies, limit, settings.MaxCopies)
 		return
 	}
 	if _, ok := f.images[in.Name]; ok {
 		writeError(w, http.StatusConflict, "backing image %q already exists", in.Name)
 		return
 	}
-	if in.SourceType != apitypes.SourceDownload && in.SourceType != apitypes.SourceUpload {
-		writeError(w, http.StatusUnprocessableEntity, "unsupported sourceType %q", in.SourceType)
-		return
-	}
 	bi := f.newImage(in.Name, in.SourceType, in.DataEngine)
-	f.scripted[in.Name] = true
 	bi.Parameters, bi.ExpectedChecksum = in.Parameters, in.ExpectedChecksum
-	bi.MinNumberOfCopies, bi.DiskSelector = in.MinNumberOfCopies, in.DiskSelector
+	bi.MinNumberOfCopies, bi.DiskSelector, bi.NodeSelector = in.MinNumberOfCopies, in.DiskSelector, in.NodeSelector
 	f.images[in.Name] = bi
-	writeJSON(w, http.StatusCreated, bi)
+	if in.SourceType == apitypes.SourceDownload {
+		if loopback(in.Parameters["url"]) && f.FailDownloads == "" {
+			go f.fetch(bi.Name, in.Parameters["url"])
+		} else {
+			f.scripted[in.Name] = true
+		}
+	}
+	writeJSON(w, http.StatusOK, bi)
 }
 
 func (f *Fake) newImage(name, source, engine string) *apitypes.BackingImage {
@@ -88,17 +101,19 @@ func (f *Fake) newImage(name, source, engine string) *apitypes.BackingImage {
 	return &apitypes.BackingImage{
 		Resource: apitypes.Resource{ID: name, Type: "backingImage"}, Name: name, SourceType: source,
 		DataEngine: engine, MinNumberOfCopies: 1, Created: time.Now().UTC().Format(time.RFC3339),
+		Parameters: map[string]string{}, DiskSelector: []string{}, NodeSelector: []string{},
 		DiskFileStatusMap: map[string]*apitypes.DiskFileStatus{
 			fakeDisk: {State: apitypes.StatePending, DataEngine: engine},
 		},
 	}
 }
 
-// advanceImage moves a non-upload image created through the API one step:
-// pending -> in-progress 50% -> ready (or failed when FailDownloads is set).
-// Images stored with PutImage stay as given.
+// advanceImage moves a scripted image (an unfetched URL or a restore) one
+// step: pending -> in-progress 50% -> ready (or failed when FailDownloads
+// is set). Once ready it has its content's size and checksum, or the
+// pretend size when it has no content.
 func (f *Fake) advanceImage(bi *apitypes.BackingImage) {
-	if bi.SourceType == apitypes.SourceUpload || !f.scripted[bi.Name] {
+	if !f.scripted[bi.Name] {
 		return
 	}
 	for _, d := range bi.DiskFileStatusMap {
@@ -106,14 +121,36 @@ func (f *Fake) advanceImage(bi *apitypes.BackingImage) {
 		case apitypes.StatePending:
 			d.State, d.Progress = apitypes.StateInProgress, 50
 		case apitypes.StateInProgress:
-			if f.FailDownloads != "" {
+			if f.FailDownloads != "" && bi.SourceType == apitypes.SourceDownload {
 				d.State, d.Message = apitypes.StateFailed, f.FailDownloads
 				continue
 			}
 			d.State, d.Progress = apitypes.StateReady, 100
-			bi.Size, bi.VirtualSize = 1<<30, 1<<30
+			f.setContentInfo(bi)
 		}
 	}
+}
+
+// setContentInfo sets size and checksum from the image's content (or
+// the pretend size when the fake holds none).
+func (f *Fake) setContentInfo(bi *apitypes.BackingImage) {
+	data, ok := f.content[bi.Name]
+	if !ok {
+		bi.Size, bi.VirtualSize = pretendSize, pretendSize
+		return
+	}
+	sum := sha512.Sum512(data)
+	bi.Size, bi.VirtualSize, bi.CurrentChecksum = int64(len(data)), int64(len(data)), hex.EncodeToString(sum[:])
+}
+
+// hasReadyCopy reports whether any copy of bi is ready.
+func hasReadyCopy(bi *apitypes.BackingImage) bool {
+	for _, d := range bi.DiskFileStatusMap {
+		if d != nil && d.State == apitypes.StateReady {
+			return true
+		}
+	}
+	return false
 }
 
 func (f *Fake) imageAction(w http.ResponseWriter, r *http.Request) {
@@ -147,107 +184,16 @@ func (f *Fake) imageAction(w http.ResponseWriter, r *http.Request) {
 	case "backupBackingImageCreate":
 		var in apitypes.BackupBackingImageCreateInput
 		if readJSON(w, r, &in) {
-			b, status, msg := f.createBackupLocked(name, in)
-			if b == nil {
-				writeError(w, status, "%s", msg)
+			b, err := f.createBackupLocked(name, in)
+			if err != nil {
+				err.write(w)
 				return
 			}
-			writeJSON(w, http.StatusCreated, b)
+			writeJSON(w, http.StatusOK, b)
 		}
 	default:
 		unknownAction(w, r)
 	}
-}
-
-// upload reads a multipart "chunk" field or a raw body, streaming, and
-// reports the running count on f.uploaded.
-func (f *Fake) upload(w http.ResponseWriter, r *http.Request, name string) {
-	f.mu.Lock()
-	bi, ok := f.images[name]
-	f.mu.Unlock()
-	if !ok {
-		writeError(w, http.StatusNotFound, "backing image %q not found", name)
-		return
-	}
-	if bi.SourceType != apitypes.SourceUpload {
-		writeError(w, http.StatusConflict, "backing image %q was not created with sourceType upload", name)
-		return
-	}
-	size, err := strconv.ParseInt(r.URL.Query().Get("size"), 10, 64)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "size parameter: %v", err)
-		return
-	}
-	body, err := uploadBody(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "upload body: %v", err)
-		return
-	}
-	var buf bytes.Buffer
-	n, err := io.Copy(&buf, &reportingReader{r: body, ch: f.uploaded})
-	if err != nil || n != size {
-		writeError(w, http.StatusBadRequest, "received %d of %d bytes: %v", n, size, err)
-		return
-	}
-	sum := sha512.Sum512(buf.Bytes())
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.content[name] = buf.Bytes()
-	bi.Size, bi.VirtualSize, bi.CurrentChecksum = n, n, hex.EncodeToString(sum[:])
-	for _, d := range bi.DiskFileStatusMap {
-		d.State, d.Progress = apitypes.StateReady, 100
-	}
-	writeJSON(w, http.StatusOK, bi)
-}
-
-func uploadBody(r *http.Request) (io.Reader, error) {
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mt != "multipart/form-data" {
-		return r.Body, nil
-	}
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return nil, err
-	}
-	for {
-		part, err := mr.NextPart()
-		if err != nil {
-			return nil, errors.New("no \"chunk\" field in the form")
-		}
-		if part.FormName() == "chunk" {
-			return part, nil
-		}
-	}
-}
-
-type reportingReader struct {
-	r  io.Reader
-	n  int64
-	ch chan int64
-}
-
-func (rr *reportingReader) Read(p []byte) (int, error) {
-	n, err := rr.r.Read(p)
-	rr.n += int64(n)
-	select {
-	case rr.ch <- rr.n:
-	default:
-	}
-	return n, err
-}
-
-func (f *Fake) download(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("name")
-	f.mu.Lock()
-	data, ok := f.content[name]
-	f.mu.Unlock()
-	if !ok {
-		writeError(w, http.StatusNotFound, "backing image %q has no ready copy to download", name)
-		return
-	}
-	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.raw"`)
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(data))
 }
 
 func sortedValues[T any](m map[string]*T) []*T {
@@ -261,4 +207,15 @@ func sortedValues[T any](m map[string]*T) []*T {
 		out = append(out, m[k])
 	}
 	return out
+}
+
+func (f *Fake) setting(name string) string {
+	if v, ok := f.settings[name]; ok {
+		return v
+	}
+	def, err := settings.Lookup(name)
+	if err != nil {
+		panic(fmt.Sprintf("clienttest: %v", err))
+	}
+	return def.Default
 }

@@ -1,78 +1,14 @@
 package clienttest
 
 import (
+	"errors"
 	"net/http"
 	"sort"
+	"strconv"
 
 	"github.com/plinth-storage/plinth/internal/apitypes"
+	"github.com/plinth-storage/plinth/internal/settings"
 )
-
-func (f *Fake) routeTargets(mux *http.ServeMux) {
-	serveList(f, mux, "GET /v1/backuptargets", "backupTarget", f.targets)
-	mux.HandleFunc("POST /v1/backuptargets", func(w http.ResponseWriter, r *http.Request) {
-		var in apitypes.BackupTargetInput
-		if !readJSON(w, r, &in) {
-			return
-		}
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		if _, ok := f.targets[in.Name]; ok {
-			writeError(w, http.StatusConflict, "backup target %q already exists", in.Name)
-			return
-		}
-		if in.BackupTargetURL == "" {
-			writeError(w, http.StatusBadRequest, "backupTargetURL is required")
-			return
-		}
-		t := &apitypes.BackupTarget{Resource: apitypes.Resource{ID: in.Name, Type: "backupTarget"}, Name: in.Name,
-			BackupTargetURL: in.BackupTargetURL, CredentialSecret: in.CredentialSecret, PollInterval: in.PollInterval}
-		f.targets[in.Name] = t
-		writeJSON(w, http.StatusCreated, t)
-	})
-	mux.HandleFunc("GET /v1/backuptargets/{name}", func(w http.ResponseWriter, r *http.Request) {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		if t, ok := f.target(w, r); ok {
-			writeJSON(w, http.StatusOK, t)
-		}
-	})
-	mux.HandleFunc("DELETE /v1/backuptargets/{name}", func(w http.ResponseWriter, r *http.Request) {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		if t, ok := f.target(w, r); ok {
-			delete(f.targets, t.Name)
-			w.WriteHeader(http.StatusNoContent)
-		}
-	})
-	mux.HandleFunc("POST /v1/backuptargets/{name}", func(w http.ResponseWriter, r *http.Request) {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		t, ok := f.target(w, r)
-		if !ok {
-			return
-		}
-		switch r.URL.Query().Get("action") {
-		case "backupTargetUpdate":
-			var in apitypes.BackupTargetInput
-			if readJSON(w, r, &in) {
-				t.BackupTargetURL, t.CredentialSecret, t.PollInterval = in.BackupTargetURL, in.CredentialSecret, in.PollInterval
-				writeJSON(w, http.StatusOK, t)
-			}
-		case "backupTargetSync":
-			t.Available = true
-			writeJSON(w, http.StatusOK, t)
-		default:
-			unknownAction(w, r)
-		}
-	})
-}
-
-func (f *Fake) target(w http.ResponseWriter, r *http.Request) (*apitypes.BackupTarget, bool) {
-	t, ok := lookup(w, f.targets, "backup target", r.PathValue("name"))
-	if !ok {
-	}
-	return t, ok
-}
 
 func secretOf(name string, data map[string]string) apitypes.Secret {
 	keys := make([]string, 0, len(data))
@@ -83,7 +19,7 @@ func secretOf(name string, data map[string]string) apitypes.Secret {
 	return apitypes.Secret{Resource: apitypes.Resource{ID: name, Type: "secret"}, Name: name, Keys: keys}
 }
 
-func (f *Fake) routeMisc(mux *http.ServeMux) {
+func (f *Fake) routeSecrets(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/secrets", func(w http.ResponseWriter, _ *http.Request) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
@@ -98,24 +34,7 @@ func (f *Fake) routeMisc(mux *http.ServeMux) {
 		}
 		writeCollection(w, "secret", out)
 	})
-	mux.HandleFunc("POST /v1/secrets", func(w http.ResponseWriter, r *http.Request) {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		if r.URL.Query().Get("action") == "rekey" {
-			writeJSON(w, http.StatusOK, apitypes.SecretRekeyResult{Rewritten: len(f.secrets)})
-			return
-		}
-		var in apitypes.SecretCreateInput
-		if !readJSON(w, r, &in) {
-			return
-		}
-		if _, ok := f.secrets[in.Name]; ok {
-			writeError(w, http.StatusConflict, "secret %q already exists", in.Name)
-			return
-		}
-		f.secrets[in.Name] = in.Data
-		writeJSON(w, http.StatusCreated, secretOf(in.Name, in.Data))
-	})
+	mux.HandleFunc("POST /v1/secrets", f.postSecrets)
 	mux.HandleFunc("GET /v1/secrets/{name}", func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
@@ -128,45 +47,120 @@ func (f *Fake) routeMisc(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE /v1/secrets/{name}", func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		if _, ok := lookup(w, f.secrets, "secret", r.PathValue("name")); !ok {
+		name := r.PathValue("name")
+		for _, t := range sortedValues(f.targets) {
+			if t.CredentialSecret == name {
+				writeError(w, http.StatusConflict, "secret %s is used by backup target %s; change the target's credential secret first", name, t.Name)
+				return
+			}
+		}
+		if _, ok := lookup(w, f.secrets, "secret", name); !ok {
 			return
 		}
-		delete(f.secrets, r.PathValue("name"))
-		w.WriteHeader(http.StatusNoContent)
+		delete(f.secrets, name)
+		w.WriteHeader(http.StatusOK)
 	})
-	f.routeSettings(mux)
-	f.routeNodes(mux)
+}
+
+func (f *Fake) postSecrets(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Query().Get("action") {
+	case "":
+	case "rekey":
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		writeJSON(w, http.StatusOK, apitypes.SecretRekeyResult{Rewritten: len(f.secrets)})
+		return
+	default:
+		unknownAction(w, r)
+		return
+	}
+	var in apitypes.SecretCreateInput
+	if !readJSON(w, r, &in) {
+		return
+	}
+	if err := checkSecretInput(in); err != nil {
+		err.write(w)
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.secrets[in.Name]; ok {
+		writeError(w, http.StatusConflict, "secret %q already exists", in.Name)
+		return
+	}
+	f.secrets[in.Name] = in.Data
+	writeJSON(w, http.StatusOK, secretOf(in.Name, in.Data))
+}
+
+// settingOf renders a setting with its definition, as the server does.
+func (f *Fake) settingOf(name string) (apitypes.Setting, bool) {
+	def, err := settings.Lookup(name)
+	if errors.Is(err, settings.ErrUnknown) {
+		return apitypes.Setting{}, false
+	}
+	d := def.SettingDefinition
+	if d.Options == nil {
+		d.Options = []string{}
+	}
+	return apitypes.Setting{Resource: apitypes.Resource{ID: name, Type: "setting"}, Name: name, Value: f.setting(name), Definition: d}, true
 }
 
 func (f *Fake) routeSettings(mux *http.ServeMux) {
-	serveList(f, mux, "GET /v1/settings", "setting", f.settings)
+	mux.HandleFunc("GET /v1/settings", func(w http.ResponseWriter, _ *http.Request) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		out := make([]apitypes.Setting, 0, len(settings.Definitions))
+		for _, d := range settings.Definitions {
+			s, _ := f.settingOf(d.Name)
+			out = append(out, s)
+		}
+		writeCollection(w, "setting", out)
+	})
 	mux.HandleFunc("GET /v1/settings/{name}", func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		s, ok := lookup(w, f.settings, "setting", r.PathValue("name"))
-		if !ok {
+		if s, ok := f.settingOf(r.PathValue("name")); ok {
+			writeJSON(w, http.StatusOK, s)
 			return
 		}
-		writeJSON(w, http.StatusOK, s)
+		writeError(w, http.StatusNotFound, "setting %s not found", r.PathValue("name"))
 	})
-	mux.HandleFunc("PUT /v1/settings/{name}", func(w http.ResponseWriter, r *http.Request) {
-		var in apitypes.SettingInput
-		if !readJSON(w, r, &in) {
-			return
-		}
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		s, ok := lookup(w, f.settings, "setting", r.PathValue("name"))
-		if !ok {
-			return
-		}
-		if s.Definition.Type == "int" && in.Value != "" && (in.Value[0] < '0' || in.Value[0] > '9') {
-			writeError(w, http.StatusUnprocessableEntity, "setting %q takes an integer, got %q", s.Name, in.Value)
-			return
-		}
-		s.Value = in.Value
-		writeJSON(w, http.StatusOK, s)
-	})
+	mux.HandleFunc("PUT /v1/settings/{name}", f.putSetting)
+}
+
+func (f *Fake) putSetting(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.settingOf(name); !ok {
+		writeError(w, http.StatusNotFound, "setting %s not found", name)
+		return
+	}
+	var in apitypes.SettingInput
+	if !readJSON(w, r, &in) {
+		return
+	}
+	if err := settings.Validate(name, in.Value); err != nil {
+		writeError(w, http.StatusUnprocessableEntity, "%v", err)
+		return
+	}
+	n, _ := strconv.Atoi(in.Value)
+	switch {
+	case name == settings.DefaultMinCopies && n > atoi(f.setting(settings.MaxCopies)):
+		writeError(w, http.StatusUnprocessableEntity, "setting %s must not exceed setting %s", name, settings.MaxCopies)
+		return
+	case name == settings.MaxCopies && n < atoi(f.setting(settings.DefaultMinCopies)):
+		writeError(w, http.StatusUnprocessableEntity, "setting %s must not be below setting %s", name, settings.DefaultMinCopies)
+		return
+	}
+	f.settings[name] = in.Value
+	s, _ := f.settingOf(name)
+	writeJSON(w, http.StatusOK, s)
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }
 
 func (f *Fake) routeNodes(mux *http.ServeMux) {

@@ -210,3 +210,15 @@ func anyCopy(state string) func(map[string]any) bool {
 		return false
 	}
 }
+
+// freeAddr returns a loopback address with a port free at the time of the
+// call, for a daemon a test starts by hand.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}

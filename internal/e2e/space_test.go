@@ -180,19 +180,22 @@ func TestDownloadThatFillsADiskFailsAndTheDaemonStaysUp(t *testing.T) {
 }
 
 // TestRestartOnAFullDiskSaysWhy restarts the daemon after its data
-// directory's filesystem filled up, and starts one on a full filesystem:
-// each exits non-zero with an ERROR line giving the reason, never silently.
+// directory's filesystem filled up, and starts one on a full filesystem.
+// Neither is silent: a restart either exits non-zero with an ERROR line
+// giving the reason or (when etcd needs no new space to open) serves with
+// the disk under pressure, refusing new copies with 507; a first start,
+// which must create etcd's files, exits with the reason.
 func TestRestartOnAFullDiskSaysWhy(t *testing.T) {
 	dir := smallFS(t, 100<<20) // the store preallocates a 64 MB log
 	d := startDaemon(t, filepath.Join(dir, "data"))
 	d.mustCall(200, "PUT", reserveSetting, `{"value":"10"}`)
 	d.stop()
 	fill(t, dir)
-	wantFailure(t, "restart on a full disk", d.dataDir, d.addr, "no space left on device")
+	restartOnFullDisk(t, d)
 
 	empty := smallFS(t, 1<<20)
 	fill(t, empty)
-	wantFailure(t, "first start on a full disk", filepath.Join(empty, "data"), d.addr, "no space left on device")
+	wantFailure(t, "first start on a full disk", filepath.Join(empty, "data"), freeAddr(t), "no space left on device")
 }
 
 // TestStartFailureIsLoggedAsError: whatever stops the daemon, its log has
@@ -210,13 +213,14 @@ func TestStartFailureIsLoggedAsError(t *testing.T) {
 	}
 }
 
-// wantFailure runs plinth server on dataDir and addr, expects it to exit
+// wantFailure runs plinth server on dataDir and addr (and extra flags), expects it to exit
 // non-zero within 60 s with an ERROR line and reason in its log, and
 // returns the log.
-func wantFailure(t *testing.T, what, dataDir, addr, reason string) string {
+func wantFailure(t *testing.T, what, dataDir, addr, reason string, extra ...string) string {
 	t.Helper()
 	var log bytes.Buffer
-	cmd := exec.Command(plinthBin, "server", "--data-dir", dataDir, "--listen", addr, "--node-id", "node-1")
+	args := append([]string{"server", "--data-dir", dataDir, "--listen", addr, "--node-id", "node-1"}, extra...)
+	cmd := exec.Command(plinthBin, args...)
 	cmd.Stdout, cmd.Stderr = &log, &log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -238,4 +242,58 @@ func wantFailure(t *testing.T, what, dataDir, addr, reason string) string {
 		t.Fatalf("%s: plinth exited without an ERROR line giving the reason (%q); log:\n%s", what, reason, out)
 	}
 	return out
+}
+
+// restartOnFullDisk starts d again on its full disk and checks that it is
+// loud and safe whichever way it goes: an exit with an ERROR line naming
+// the full disk, or a daemon that serves, reports DiskPressure on its disk
+// and refuses a new download with 507.
+func restartOnFullDisk(t *testing.T, d *daemon) {
+	t.Helper()
+	var log bytes.Buffer
+	cmd := exec.Command(plinthBin, "server", "--data-dir", d.dataDir, "--listen", d.addr, "--node-id", "node-1",
+		"--insecure-allow-private-sources")
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); close(done) }()
+	t.Cleanup(func() { // before the filesystem's unmount, which needs the process gone
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		<-done
+	})
+	served := false
+	testenv.Eventually(t, 60*time.Second, "the restarted daemon to exit or serve", func() (bool, string) {
+		select {
+		case <-done:
+			return true, ""
+		default:
+		}
+		if resp, err := http.Get(d.URL + "/healthz"); err == nil {
+			resp.Body.Close()
+			served = true
+			return true, ""
+		}
+		return false, "neither yet"
+	})
+	if !served {
+		<-done
+		err := waitErr
+		out := log.String()
+		if err == nil || !strings.Contains(out, "level=ERROR") || !strings.Contains(out, "no space left on device") {
+			t.Fatalf("restart on a full disk: exit %v without an ERROR line naming the full disk; log:\n%s", err, out)
+		}
+		return
+	}
+	testenv.Eventually(t, 30*time.Second, "the full default disk to be under pressure", func() (bool, string) {
+		c := d.diskSchedulable("default-disk")
+		return c["reason"] == "DiskPressure", fmt.Sprint(c)
+	})
+	code, m := d.call("POST", "/v1/backingimages", `{"name":"after-full","sourceType":"download","parameters":{"url":"http://127.0.0.1:1/x.raw"}}`)
+	if code != http.StatusInsufficientStorage {
+		t.Fatalf("download on a full disk after restart: %d %v, want 507", code, m)
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
 }

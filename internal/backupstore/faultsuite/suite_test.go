@@ -1,0 +1,68 @@
+package faultsuite
+
+import (
+	"fmt"
+	"os"
+	"testing"
+	"time"
+)
+
+// TestFaultMatrix runs every fault at every stage on every target type and
+// fails on any case that loses an acknowledged backup, returns a wrong
+// result as a success, leaves an orphan block, cfg or lock file, or does
+// not complete once the fault is lifted. Each target type's server starts
+// once and its cases run in order; the types run in parallel (use
+// -parallel 5 to run all five at once).
+//
+// With PLINTH_RELIABILITY_TABLE set to a markdown file (relative paths are
+// taken from the module root), the generated section of that file is
+// replaced with this run's table.
+func TestFaultMatrix(t *testing.T) {
+	rec := newRecorder()
+	start := time.Now()
+	t.Run("targets", func(t *testing.T) {
+		for _, tt := range targetTypes {
+			t.Run(tt.name, func(t *testing.T) {
+				t.Parallel()
+				fresh := tt.start(t)
+				for _, f := range faults {
+					t.Run(f.name, func(t *testing.T) {
+						for _, s := range stages {
+							t.Run(s.name, func(t *testing.T) {
+								url, secret := fresh(t, f.name+"-"+s.name)
+								o := runCase(t, openEnv(t, url, secret), f, s)
+								rec.add(tt.name, f.name, s.name, o)
+								if v, bad := o.verdict(); bad {
+									t.Errorf("%s: %s", v, o.detail())
+								}
+							})
+						}
+					})
+				}
+			})
+		}
+	})
+	if path := os.Getenv("PLINTH_RELIABILITY_TABLE"); path != "" {
+		if err := rec.writeInto(path, time.Since(start)); err != nil {
+			t.Fatalf("write the reliability table: %v", err)
+		}
+		t.Logf("wrote the reliability table into %s", path)
+	}
+}
+
+// detail explains a bad outcome in one line.
+func (o outcome) detail() string {
+	switch {
+	case o.wrong != "":
+		return o.wrong
+	case o.orphans > 0 || o.cfgs > 0:
+		return fmt.Sprintf("after deleting every backup and GC, %d blocks and %d cfgs remain (cleanup: %q)", o.orphans, o.cfgs, o.leak)
+	case o.leak != "":
+		return o.leak
+	case o.second != nil:
+		return fmt.Sprintf("still failing after the fault was lifted: %v", o.second)
+	case o.locks > 0:
+		return fmt.Sprintf("%d lock file(s) stay on the store after every operation returned (first attempt: %v)", o.locks, o.first)
+	}
+	return ""
+}

@@ -125,7 +125,7 @@ func attemptUnder(ctx context.Context, e *env, f fault, s stage, hits *int64) (s
 		ctx, cancel = context.WithTimeout(ctx, f.stageTimeout)
 		defer cancel()
 	}
-	in := &injection{ctx: ctx, mid: s.mid, dataMid: s.dataMid}
+	in := &injection{ctx: ctx, mid: s.mid, dataMid: s.dataMid, writes: s.name == "backup"}
 	e.ft.Add(f.rule(in))
 	wrong, err := s.attempt(ctx, e)
 	in.lift()

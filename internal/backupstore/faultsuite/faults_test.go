@@ -22,9 +22,11 @@ type injection struct {
 	mid int             // 1-based index of the call where mid-operation faults begin
 	// dataMid is mid for faults that see only data calls (not lock files).
 	dataMid int
-	lifted  atomic.Bool
-	calls   atomic.Int64 // calls seen while not lifted
-	hits    atomic.Int64 // calls that failed (or were delayed, for slow)
+	// writes is true when the stage writes data after taking its lock.
+	writes bool
+	lifted atomic.Bool
+	calls  atomic.Int64 // calls seen while not lifted
+	hits   atomic.Int64 // calls that failed (or were delayed, for slow)
 
 	mu    sync.Mutex
 	start time.Time // when a timed window began
@@ -109,11 +111,11 @@ var faults = []fault{
 	},
 	{
 		name: "reset",
-		what: "connection reset (transient) on every fourth call, at most 5; a listing is cut after its first entry",
+		what: "connection reset (transient) on every fourth call from the first, at most 5; a listing is cut after its first entry",
 		rule: func(in *injection) faulty.Rule {
 			return faulty.Rule{Kind: target.KindTransient, Err: errReset, Entries: 1, Match: func(string, string) bool {
 				n := in.next()
-				return n > 0 && n%4 == 0 && in.hits.Load() < 5 && in.hit()
+				return n > 0 && n%4 == 1 && in.hits.Load() < 5 && in.hit()
 			}}
 		},
 	},
@@ -151,11 +153,15 @@ var faults = []fault{
 	},
 	{
 		name: "full",
-		what: "every Put fails permanently with ENOSPC (a full disk, an S3 quota) from mid-operation until the operation returns",
+		what: "every Put fails permanently with ENOSPC (a full disk, an S3 quota) until the operation returns: from mid-upload for a backup, from the lock file for the others",
 		rule: func(in *injection) faulty.Rule {
+			from := 1
+			if in.writes {
+				from = in.mid
+			}
 			return faulty.Rule{Ops: []string{target.OpPut}, Kind: target.KindPermanent, Err: errFull, Match: func(string, string) bool {
 				n := in.next()
-				return n > 0 && n >= in.mid && in.hit()
+				return n > 0 && n >= from && in.hit()
 			}}
 		},
 	},
@@ -170,6 +176,17 @@ var faults = []fault{
 				n := in.next()
 				return n > 0 && n%2 == 0 && in.hits.Load() < 3 && in.hit()
 			}}
+		},
+	},
+	{
+		name: "landed-lock",
+		what: "the first lock-file write lands and then fails with a timeout (not retried): the request ended as the server stored the file",
+		rule: func(in *injection) faulty.Rule {
+			var fired atomic.Bool
+			return faulty.Rule{Ops: []string{target.OpPut}, Kind: target.KindPermanent, Err: context.DeadlineExceeded, After: true,
+				Match: func(_, key string) bool {
+					return isLockKey(key) && in.next() > 0 && fired.CompareAndSwap(false, true) && in.hit()
+				}}
 		},
 	},
 	{

@@ -40,10 +40,16 @@ type Deps struct {
 	NodeCtl      *node.Controller
 	Disks        *node.Registry
 	NodeID       string
+	// DataDir is the daemon's data directory: no file backup target may
+	// be in it, except its default backup store <DataDir>/backupstore.
+	DataDir      string
 	AllowPrivate bool
 	Log          *slog.Logger
 	Registry     *prometheus.Registry
 	Token        string
+	// Guard screens every request before authentication (rancher.Guard:
+	// Host, Origin, Content-Type); nil checks none of them.
+	Guard rancher.Middleware
 	// Hub delivers store changes to the event streams.
 	Hub *Hub
 	// Extra registers further routes (e.g. the web UI) on the same mux.
@@ -75,7 +81,7 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.handler = rancher.Stack(mux, rancher.StackOptions{Logger: d.Log, Metrics: metrics, Token: d.Token})
+	s.handler = rancher.Stack(mux, rancher.StackOptions{Logger: d.Log, Metrics: metrics, Token: d.Token, Guard: d.Guard})
 	return s, nil
 }
 

@@ -127,6 +127,9 @@ func (s *Server) newBackingImage(r *http.Request, in apitypes.BackingImageCreate
 	if in.MinNumberOfCopies == 0 {
 		in.MinNumberOfCopies = s.d.Settings.Int(r.Context(), settings.DefaultMinCopies)
 	}
+	if err := s.checkMaxCopies(r, in.MinNumberOfCopies); err != nil {
+		return model.BackingImage{}, err
+	}
 	return model.BackingImage{
 		Name: in.Name, UUID: uuid.NewString()[:8], SourceType: in.SourceType, Parameters: params,
 		ExpectedChecksum: in.ExpectedChecksum, MinNumberOfCopies: in.MinNumberOfCopies,
@@ -153,6 +156,15 @@ func (s *Server) checkSource(r *http.Request, sourceType string, params map[stri
 		return apierr.Invalid("sourceType is required: one of download, upload, restore")
 	default:
 		return apierr.Invalid("sourceType %q is not supported: use download, upload or restore", sourceType)
+	}
+	return nil
+}
+
+// checkMaxCopies is a 422 when n copies are more than the setting
+// backing-image-max-number-of-copies allows.
+func (s *Server) checkMaxCopies(r *http.Request, n int) error {
+	if limit := s.d.Settings.Int(r.Context(), settings.MaxCopies); n > limit {
+		return apierr.Invalid("minNumberOfCopies %d is over the limit of %d (setting %s); ask for fewer copies or raise the setting", n, limit, settings.MaxCopies)
 	}
 	return nil
 }

@@ -108,7 +108,11 @@ func (s *Server) writeBackup(w http.ResponseWriter, r *http.Request, b model.Bac
 // remote data (unless ?localOnly=true) and then the record.
 func (s *Server) deleteBackup(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	localOnly := r.URL.Query().Get("localOnly") == "true"
+	localOnly, err := queryBool(r, "localOnly")
+	if err != nil {
+		writeErr(w, r, err)
+		return
+	}
 	now := time.Now().UTC()
 	b, err := mutate(r, s.d.Backups.Records, "backup backing image", name, func(b *model.Backup) error {
 		if b.DeletionRequested == nil {

@@ -82,6 +82,9 @@ func (s *Server) checkTargetInput(r *http.Request, name string, in apitypes.Back
 		if err := all.ValidateURL(in.BackupTargetURL); err != nil {
 			return 0, apierr.Invalid("%v", err)
 		}
+		if err := s.checkFileTarget(in.BackupTargetURL); err != nil {
+			return 0, err
+		}
 	}
 	if in.CredentialSecret != "" {
 		if _, err := s.d.Secrets.Get(r.Context(), in.CredentialSecret); errors.Is(err, store.ErrNotFound) {

@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"slices"
 	"strconv"
@@ -10,7 +11,9 @@ import (
 	"github.com/plinth-storage/plinth/internal/api/rancher"
 	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/apitypes"
+	"github.com/plinth-storage/plinth/internal/controller/backingimage"
 	"github.com/plinth-storage/plinth/internal/model"
+	"github.com/plinth-storage/plinth/internal/settings"
 	"github.com/plinth-storage/plinth/internal/source"
 )
 
@@ -33,7 +36,10 @@ func (s *Server) backingImageAction(w http.ResponseWriter, r *http.Request) {
 }
 
 // upload streams the request body into the image's first copy and answers
-// with the image once the copy is ready (or the error if it failed).
+// with the image once the copy is ready (or the error if it failed). A
+// declared size over the max-size setting is a 413 before the image is
+// touched; a client that sends nothing for the upload idle timeout gets a
+// 408 and the image accepts a new upload at once.
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	var size int64 = -1
@@ -45,9 +51,18 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		}
 		size = n
 	}
+	opts := source.UploadOptions{
+		MaxSize:     backingimage.MaxImageBytes(r.Context(), s.d.Settings),
+		IdleTimeout: backingimage.UploadIdleTimeout(r.Context(), s.d.Settings),
+	}
+	if declared := declaredSize(r, size); declared > opts.MaxSize {
+		writeErr(w, r, &apierr.Error{Status: http.StatusRequestEntityTooLarge,
+			Msg: fmt.Sprintf("upload of %d bytes is over the limit of %d bytes (setting %s); upload a smaller image or raise the setting", declared, opts.MaxSize, settings.MaxImageSizeGiB)})
+		return
+	}
 	err := s.d.BIController.Upload(r.Context(), name, size, func(dst source.Sink, progress func(done, total int64)) error {
 		pw := &progressWriter{w: dst, total: size, report: progress}
-		_, err := source.ReadUpload(w, r, pw, source.UploadOptions{})
+		_, err := source.ReadUpload(w, r, pw, opts)
 		return uploadErr(err)
 	})
 	if err != nil {
@@ -62,6 +77,19 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	s.writeBackingImage(w, r, bi)
 }
 
+// declaredSize is the upload's size query parameter, or else a raw body's
+// Content-Length; -1 when neither is known. (A form's length includes its
+// other fields, so it is not the image's.)
+func declaredSize(r *http.Request, size int64) int64 {
+	if size >= 0 {
+		return size
+	}
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		return -1
+	}
+	return r.ContentLength
+}
+
 // uploadErr maps the source package's upload errors to client errors.
 func uploadErr(err error) error {
 	switch {
@@ -70,7 +98,9 @@ func uploadErr(err error) error {
 	case errors.Is(err, source.ErrBadUpload):
 		return apierr.BadRequest("%v", err)
 	case errors.Is(err, source.ErrUploadTooLarge):
-		return &apierr.Error{Status: http.StatusRequestEntityTooLarge, Msg: err.Error()}
+		return &apierr.Error{Status: http.StatusRequestEntityTooLarge, Msg: err.Error() + " (setting " + settings.MaxImageSizeGiB + ")"}
+	case errors.Is(err, source.ErrUploadIdle):
+		return &apierr.Error{Status: http.StatusRequestTimeout, Msg: err.Error() + " (setting " + settings.UploadIdleTimeout + ")"}
 	case errors.Is(err, source.ErrUnsupportedUpload):
 		return &apierr.Error{Status: http.StatusUnsupportedMediaType, Msg: err.Error() + ": send multipart/form-data with field chunk, or application/octet-stream"}
 	}
@@ -145,6 +175,10 @@ func (s *Server) updateMinCopies(w http.ResponseWriter, r *http.Request) {
 	}
 	if in.MinNumberOfCopies < 1 {
 		writeErr(w, r, apierr.Invalid("minNumberOfCopies must be at least 1, got %d", in.MinNumberOfCopies))
+		return
+	}
+	if err := s.checkMaxCopies(r, in.MinNumberOfCopies); err != nil {
+		writeErr(w, r, err)
 		return
 	}
 	name := r.PathValue("name")

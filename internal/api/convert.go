@@ -25,6 +25,7 @@ func toBackingImage(bi model.BackingImage) apitypes.BackingImage {
 		Secret:            bi.Secret,
 		SecretNamespace:   bi.SecretNamespace,
 		Created:           formatTime(bi.CreatedAt),
+		Message:           bi.Status.Message,
 	}
 	if bi.DeletionRequested != nil {
 		out.DeletionTimestamp = formatTime(*bi.DeletionRequested)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/plinth-storage/plinth/internal/api/rancher"
 	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/store"
 )
@@ -73,7 +74,10 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	}
 	events, stop := s.d.Hub.Subscribe()
 	defer stop()
-	conn, err := websocket.Accept(w, r, nil)
+	// The API's guard has refused foreign origins; one it accepted (from
+	// --allowed-origins) must not be refused again by the library's
+	// same-host check, which stays on when the guard is absent.
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: rancher.OriginChecked(r)})
 	if err != nil {
 		return
 	}

@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/plinth-storage/plinth/internal/api/rancher"
 	"github.com/plinth-storage/plinth/internal/apierr"
@@ -63,9 +64,30 @@ func (s *Server) putSetting(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, r, apierr.Invalid("%v", err))
 		return
 	}
+	if err := s.checkCopiesSettings(r, name, in.Value); err != nil {
+		writeErr(w, r, err)
+		return
+	}
 	if err := s.d.Settings.Set(r.Context(), name, in.Value); err != nil {
 		writeErr(w, r, err)
 		return
 	}
 	s.getSetting(w, r)
+}
+
+// checkCopiesSettings keeps the default number of copies within the
+// maximum: a 422 when the new value of either would break that.
+func (s *Server) checkCopiesSettings(r *http.Request, name, value string) error {
+	n, _ := strconv.Atoi(value) // Validate accepted it as an int
+	switch name {
+	case settings.DefaultMinCopies:
+		if limit := s.d.Settings.Int(r.Context(), settings.MaxCopies); n > limit {
+			return apierr.Invalid("setting %s must not exceed setting %s (%d), got %d; raise %s first", name, settings.MaxCopies, limit, n, settings.MaxCopies)
+		}
+	case settings.MaxCopies:
+		if def := s.d.Settings.Int(r.Context(), settings.DefaultMinCopies); n < def {
+			return apierr.Invalid("setting %s must not be below setting %s (%d), got %d; lower %s first", name, settings.DefaultMinCopies, def, n, settings.DefaultMinCopies)
+		}
+	}
+	return nil
 }

@@ -44,6 +44,10 @@ type BackingImage struct {
 	DeletionTimestamp string                     `json:"deletionTimestamp"`
 	// Created is plinth's addition: when the image was created (RFC 3339).
 	Created string `json:"created"`
+	// Message is plinth's addition: why no copy can be placed (a
+	// nodeSelector or diskSelector nothing matches) and what to do; empty
+	// when placement is not blocked.
+	Message string `json:"message"`
 }
 
 // DiskFileStatus is the state of one copy on one disk (keyed by disk UUID).

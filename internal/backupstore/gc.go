@@ -31,8 +31,10 @@ type GCResult struct {
 // Delete removes backup name's cfg, then collects the blocks no remaining
 // backup references (see GC). It holds the delete lock throughout, so no
 // backup or restore runs meanwhile. Deleting a backup that does not exist
-// only collects garbage. An error wrapping ErrGCAborted means the backup
-// is gone but its blocks were not collected yet.
+// only collects garbage. On targets with directories the backup's emptied
+// directory is removed too (left alone if someone wrote into it). An error
+// wrapping ErrGCAborted means the backup is gone but its blocks were not
+// collected yet.
 func (s *Store) Delete(ctx context.Context, name string) (GCResult, error) {
 	if err := format.ValidateName(name); err != nil {
 		return GCResult{}, err
@@ -43,7 +45,8 @@ func (s *Store) Delete(ctx context.Context, name string) (GCResult, error) {
 		if err := s.tgt.Delete(ctx, key); err != nil {
 			return fmt.Errorf("delete %s: %w", key, err)
 		}
-		return s.gcLocked(ctx, &res)
+		dirErr := s.removeBackupDir(ctx, name)
+		return errors.Join(s.gcLocked(ctx, &res), dirErr)
 	})
 	res.LockWait = waited
 	if err != nil {

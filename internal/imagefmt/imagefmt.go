@@ -1,8 +1,10 @@
 // Package imagefmt recognises the disk image formats plinth stores (raw and
-// qcow2) from an image's first bytes, without running qemu-img.
+// qcow2) and judges whether a qcow2 image is safe to store and to hand to
+// qemu-img, without running qemu-img.
 //
 // Longhorn asks `qemu-img info` for every file; plinth reads the qcow2 header
-// itself so that detection costs one 32-byte read and never a child process.
+// itself: Detect costs one 32-byte read and never a child process, and
+// Check parses the whole header, its extensions and tables (see Check).
 // Anything that is not qcow2 is treated as raw, whose virtual size is its size.
 package imagefmt
 
@@ -30,16 +32,17 @@ const HeaderSize = 32
 // qcow2Magic is "QFI\xfb", the first four bytes of every qcow2 file.
 var qcow2Magic = []byte{'Q', 'F', 'I', 0xfb}
 
-// ErrCorrupt reports a file that claims a format (by its magic) but whose
-// header cannot be valid for it.
-var ErrCorrupt = errors.New("corrupt image header")
-
 // ErrRefused reports an image plinth will not store because it is unsafe or
 // malformed: a qcow2 with a backing file, an external data file, encryption,
 // an unknown incompatible feature, tables outside the file, or a virtual
 // size above the configured limit. The API answers 422 for it; a copy that
 // meets it fails with the reason. ErrCorrupt errors also match ErrRefused.
 var ErrRefused = errors.New("image refused")
+
+// ErrCorrupt reports a file that claims a format (by its magic) but whose
+// header or tables cannot be valid for it. It wraps ErrRefused, so
+// errors.Is(err, ErrRefused) holds for every ErrCorrupt.
+var ErrCorrupt = fmt.Errorf("corrupt image header: %w", ErrRefused)
 
 // Info is what the header tells about an image.
 type Info struct {

@@ -47,6 +47,9 @@ type BackingImageStatus struct {
 	Format          string `json:"format"`
 	// Copies is keyed by disk UUID.
 	Copies map[string]*Copy `json:"copies"`
+	// Message says why no copy could be placed (a selector no node or disk
+	// matches) and what to do; empty when placement is not blocked.
+	Message string `json:"message,omitempty"`
 }
 
 // Copy is one copy of a backing image on one disk.

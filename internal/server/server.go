@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/plinth-storage/plinth/internal/api"
+	"github.com/plinth-storage/plinth/internal/api/rancher"
 	"github.com/plinth-storage/plinth/internal/controller/backingimage"
 	"github.com/plinth-storage/plinth/internal/controller/node"
 	"github.com/plinth-storage/plinth/internal/controller/runner"
@@ -110,10 +111,14 @@ func assemble(ctx context.Context, opts Options, backend *store.Backend, log *sl
 	if err := d.backups.ensureDefaultTarget(ctx, opts.DefaultBackupTarget); err != nil {
 		return nil, err
 	}
+	guard, err := newGuard(opts)
+	if err != nil {
+		return nil, err
+	}
 	srv, err := api.New(api.Deps{
 		Etcd: cli, BIs: d.bis, Nodes: nodes, Settings: d.settings, BIController: d.biCtl,
-		NodeCtl: d.nodeCtl, Disks: d.disks, NodeID: opts.NodeID, AllowPrivate: opts.InsecureAllowPrivateSources,
-		Log: log, Registry: reg, Token: opts.Token, Hub: d.hub,
+		NodeCtl: d.nodeCtl, Disks: d.disks, NodeID: opts.NodeID, DataDir: opts.DataDir, AllowPrivate: opts.InsecureAllowPrivateSources,
+		Log: log, Registry: reg, Token: opts.Token, Guard: guard, Hub: d.hub,
 		Targets: d.backups.targets, Secrets: d.backups.secrets, RekeySecrets: d.backups.atRest.rekey, Backups: d.backups.apiDeps(),
 		Extra: web.Register,
 	})
@@ -286,4 +291,11 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("listening on %s (not loopback) requires an API token: set PLINTH_TOKEN", o.Listen)
 	}
 	return o, nil
+}
+
+// newGuard builds the API's Host, Origin and Content-Type checks from the
+// listen address, --allowed-origins and --allowed-hosts.
+func newGuard(o Options) (rancher.Middleware, error) {
+	host, _, _ := net.SplitHostPort(o.Listen) // withDefaults has checked it
+	return rancher.Guard(rancher.GuardOptions{ListenHost: host, AllowedOrigins: o.AllowedOrigins, AllowedHosts: o.AllowedHosts})
 }

@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -30,7 +31,15 @@ type Options struct {
 	// TLSConfig, if set, replaces the default (system roots), for a
 	// private CA.
 	TLSConfig *tls.Config
+	// MaxSize, if positive, refuses an image larger than this many bytes:
+	// a Content-Length over it fails before a byte is stored, and a body
+	// that grows past it is cut off. Both are ErrDownloadTooLarge, never
+	// retried.
+	MaxSize int64
 }
+
+// ErrDownloadTooLarge means the image is larger than Options.MaxSize.
+var ErrDownloadTooLarge = errors.New("image too large")
 
 func (o Options) withDefaults() Options {
 	if o.StallTimeout <= 0 {
@@ -148,18 +157,39 @@ func (d *download) attempt(ctx context.Context) error {
 	if err := d.accept(resp, offset); err != nil {
 		return err
 	}
+	if err := d.checkSize(d.total, true); err != nil {
+		return err
+	}
 	done := d.dst.Written()
-	body := &bodyReader{body: resp.Body, watch: watch, progress: func(n int) {
+	body := io.Reader(&bodyReader{body: resp.Body, watch: watch, progress: func(n int) {
 		done += int64(n)
 		d.opts.Progress(done, d.total)
-	}}
+	}})
+	if d.opts.MaxSize > 0 {
+		body = io.LimitReader(body, d.opts.MaxSize-done+1) // one more byte reveals an oversized body
+	}
 	if _, err := io.Copy(d.dst, body); err != nil {
+		return err
+	}
+	if err := d.checkSize(d.dst.Written(), false); err != nil {
 		return err
 	}
 	if d.total >= 0 && d.dst.Written() != d.total {
 		return &sourceError{err: fmt.Errorf("received %d bytes, the server announced %d", d.dst.Written(), d.total)}
 	}
 	return nil
+}
+
+// checkSize fails with ErrDownloadTooLarge when n bytes (the announced
+// length, or what was received) are over MaxSize.
+func (d *download) checkSize(n int64, announced bool) error {
+	if d.opts.MaxSize <= 0 || n <= d.opts.MaxSize {
+		return nil
+	}
+	if !announced {
+		return fmt.Errorf("%w: the server sent more than the limit of %d bytes, so the download was stopped; use a smaller image or raise the maximum image size setting", ErrDownloadTooLarge, d.opts.MaxSize)
+	}
+	return fmt.Errorf("%w: the server announced %d bytes, over the limit of %d bytes; use a smaller image or raise the maximum image size setting", ErrDownloadTooLarge, n, d.opts.MaxSize)
 }
 
 // prepareOffset decides where the next request starts: at the bytes

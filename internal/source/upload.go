@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
+	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"time"
 )
@@ -17,6 +20,9 @@ var (
 	ErrBadUpload = errors.New("bad upload")
 	// ErrUploadTooLarge means the upload exceeds the allowed size (HTTP 413).
 	ErrUploadTooLarge = errors.New("upload too large")
+	// ErrUploadIdle means the client sent nothing for the idle timeout
+	// (HTTP 408).
+	ErrUploadIdle = errors.New("upload idle")
 	// ErrUnsupportedUpload means the content type is neither
 	// multipart/form-data nor application/octet-stream (HTTP 415).
 	ErrUnsupportedUpload = errors.New("unsupported upload content type")
@@ -42,8 +48,11 @@ type UploadOptions struct {
 // parameter, or for a raw body its Content-Length; a different length is
 // ErrBadUpload. Any length is accepted (not only multiples of 512). Nothing is
 // buffered beyond what dst buffers: the multipart form is read part by
-// part, never parsed into memory or temp files. w is used only to extend the
-// connection's read deadline for IdleTimeout.
+// part, never parsed into memory or temp files. A declared size over
+// MaxSize is ErrUploadTooLarge before a byte is read, and a body that grows
+// past it is cut off with the same error. A client that sends nothing for
+// IdleTimeout (also while the form's headers are awaited) is ErrUploadIdle.
+// w is used only to extend the connection's read deadline for IdleTimeout.
 func ReadUpload(w http.ResponseWriter, r *http.Request, dst io.Writer, opts UploadOptions) (int64, error) {
 	expected, err := expectedSize(r)
 	if err != nil {
@@ -55,27 +64,31 @@ func ReadUpload(w http.ResponseWriter, r *http.Request, dst io.Writer, opts Uplo
 	if opts.MaxSize > 0 && expected > opts.MaxSize {
 		return 0, fmt.Errorf("%w: size %d is over the limit of %d bytes", ErrUploadTooLarge, expected, opts.MaxSize)
 	}
-	body, err := uploadBody(r)
-	if err != nil {
-		return 0, err
-	}
-	src := &idleReader{r: body, ctl: http.NewResponseController(w), idle: opts.IdleTimeout}
+	src := &idleReader{r: r.Body, ctl: http.NewResponseController(w), idle: opts.IdleTimeout}
 	if opts.IdleTimeout > 0 {
 		defer src.ctl.SetReadDeadline(time.Time{})
 	}
-	reader := io.Reader(src)
+	body, err := uploadBody(r, src)
+	if err != nil {
+		return 0, src.explain(0, err)
+	}
+	reader := body
 	switch {
 	case expected >= 0:
-		reader = io.LimitReader(src, expected+1) // one more byte reveals an overlong body
+		reader = io.LimitReader(body, expected+1) // one more byte reveals an overlong body
 	case opts.MaxSize > 0:
-		reader = io.LimitReader(src, opts.MaxSize+1)
+		reader = io.LimitReader(body, opts.MaxSize+1)
 	}
 	n, err := io.Copy(dst, reader)
 	if err != nil {
 		if src.err != nil {
-			return n, fmt.Errorf("%w: reading the request after %d bytes: %v", ErrBadUpload, n, src.err)
+			return n, src.explain(n, err)
 		}
 		return n, fmt.Errorf("store upload after %d bytes: %w", n, err)
+	}
+	if src.err != nil && src.timedOut() {
+		// The multipart layer may turn a read error into an early end.
+		return n, src.explain(n, src.err)
 	}
 	return n, checkLength(n, expected, opts.MaxSize)
 }
@@ -110,28 +123,28 @@ func isRaw(r *http.Request) bool {
 	return mt != "multipart/form-data"
 }
 
-// uploadBody returns the reader of the image's bytes: the body itself, or
-// the `chunk` part of a multipart form.
-func uploadBody(r *http.Request) (io.Reader, error) {
+// uploadBody returns the reader of the image's bytes: raw (the request's
+// body) itself, or the `chunk` part of the multipart form read from raw.
+func uploadBody(r *http.Request, raw io.Reader) (io.Reader, error) {
 	ct := r.Header.Get("Content-Type")
-	mt := ""
+	mt, params := "", map[string]string{}
 	if ct != "" {
 		var err error
-		if mt, _, err = mime.ParseMediaType(ct); err != nil {
+		if mt, params, err = mime.ParseMediaType(ct); err != nil {
 			return nil, fmt.Errorf("%w: Content-Type %q: %v", ErrBadUpload, ct, err)
 		}
 	}
 	switch mt {
 	case "", "application/octet-stream":
-		return r.Body, nil
+		return raw, nil
 	case "multipart/form-data":
 	default:
 		return nil, fmt.Errorf("%w: %q (send multipart/form-data with field %q, or application/octet-stream)", ErrUnsupportedUpload, mt, UploadField)
 	}
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadUpload, err)
+	if params["boundary"] == "" {
+		return nil, fmt.Errorf("%w: the multipart Content-Type has no boundary", ErrBadUpload)
 	}
+	mr := multipart.NewReader(raw, params["boundary"])
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
@@ -146,8 +159,9 @@ func uploadBody(r *http.Request) (io.Reader, error) {
 	}
 }
 
-// idleReader extends the connection's read deadline before every read and
-// remembers read errors, so they can be told from the sink's.
+// idleReader reads the request body, extending the connection's read
+// deadline before every read, and remembers read errors, so they can be
+// told from the sink's.
 type idleReader struct {
 	r    io.Reader
 	ctl  *http.ResponseController
@@ -166,4 +180,23 @@ func (i *idleReader) Read(p []byte) (int, error) {
 		i.err = err
 	}
 	return n, err
+}
+
+// timedOut reports whether the body's read deadline expired.
+func (i *idleReader) timedOut() bool {
+	var ne net.Error
+	return i.err != nil && (errors.Is(i.err, os.ErrDeadlineExceeded) || errors.As(i.err, &ne) && ne.Timeout())
+}
+
+// explain turns err, met after n bytes, into ErrUploadIdle when the client
+// went quiet, or ErrBadUpload when reading the request failed; other
+// errors are returned as they are.
+func (i *idleReader) explain(n int64, err error) error {
+	switch {
+	case i.timedOut():
+		return fmt.Errorf("%w: the client sent nothing for %s after %d bytes; the partial upload was dropped", ErrUploadIdle, i.idle, n)
+	case i.err != nil:
+		return fmt.Errorf("%w: reading the request after %d bytes: %v", ErrBadUpload, n, i.err)
+	}
+	return err
 }

@@ -119,8 +119,8 @@ func TestUploadIdleTimeout(t *testing.T) {
 	pw.Write(make([]byte, 1000)) // then nothing more
 	select {
 	case r := <-results:
-		if !errors.Is(r.err, ErrBadUpload) || r.n != 1000 {
-			t.Fatalf("got %d bytes, %v; want ErrBadUpload after 1000 bytes", r.n, r.err)
+		if !errors.Is(r.err, ErrUploadIdle) || r.n != 1000 {
+			t.Fatalf("got %d bytes, %v; want ErrUploadIdle after 1000 bytes", r.n, r.err)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("a stalled upload was not stopped")

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -112,12 +113,19 @@ func RequireToken(token string) Middleware {
 	}
 }
 
-// isStaticUI reports whether r fetches the web UI's page or assets.
+// isStaticUI reports whether r fetches the web UI's page or assets. Only
+// clean paths count: "/ui/../v1/secrets" (or its %2e%2e form) needs the
+// token, so whatever the mux or a handler later makes of it, no path
+// trick turns an exempt request into an API one.
 func isStaticUI(r *http.Request) bool {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return false
 	}
-	return r.URL.Path == "/" || strings.HasPrefix(r.URL.Path, "/ui/")
+	p := r.URL.Path
+	if p != "/" && (!strings.HasPrefix(p, "/ui/") || strings.TrimSuffix(p, "/") != path.Clean(p)) {
+		return false
+	}
+	return true
 }
 
 // tokenMatches compares hashes, so neither the content nor the length of

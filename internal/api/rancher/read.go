@@ -14,7 +14,8 @@ import (
 const MaxInputBytes = 1 << 20
 
 // ReadInput decodes the JSON request body into v (a pointer). The body is
-// decoded whatever the Content-Type, since Longhorn's client sends none. A
+// decoded whatever the Content-Type, since Longhorn's client sends none;
+// Guard, in front of the handlers, refuses bodies of any type but JSON. A
 // missing, empty or all-whitespace body reads as {}; unknown fields are
 // ignored (clients send extra ones). Errors are *HTTPError values ready for
 // WriteErr: 400 for malformed JSON or a failed read, 413 for a body over

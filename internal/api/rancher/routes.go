@@ -58,11 +58,13 @@ func (p *probeWriter) Write(b []byte) (int, error) {
 }
 
 // StackOptions configures Stack. A nil Logger means slog.Default(); a nil
-// Metrics records none; an empty Token disables authentication.
+// Metrics records none; an empty Token disables authentication; a nil
+// Guard checks no Host, Origin or Content-Type (see Guard).
 type StackOptions struct {
 	Logger  *slog.Logger
 	Metrics *Metrics
 	Token   string
+	Guard   Middleware
 }
 
 // Stack wraps mux with the API's middleware, outermost first:
@@ -72,8 +74,10 @@ type StackOptions struct {
 //  2. metrics, which see the final status of everything below;
 //  3. request logging, which also sees 500s made from panics;
 //  4. panic recovery, inside logging so a panic is one logged 500;
-//  5. token authentication, before any handler runs;
-//  6. Routes: JSON 404/405 for unmatched requests, then mux.
+//  5. the guard (Host, Origin, Content-Type), so a forged request is
+//     refused whether or not a token is set;
+//  6. token authentication, before any handler runs;
+//  7. Routes: JSON 404/405 for unmatched requests, then mux.
 func Stack(mux *http.ServeMux, o StackOptions) http.Handler {
 	logger := o.Logger
 	if logger == nil {
@@ -81,6 +85,9 @@ func Stack(mux *http.ServeMux, o StackOptions) http.Handler {
 	}
 	h := Routes(mux)
 	h = RequireToken(o.Token)(h)
+	if o.Guard != nil {
+		h = o.Guard(h)
+	}
 	h = Recover(logger)(h)
 	h = Log(logger)(h)
 	if o.Metrics != nil {

@@ -54,8 +54,8 @@ func TestSchemaJSONShape(t *testing.T) {
 			t.Errorf("field %s = %s, want %s", name, got, js)
 		}
 	}
-	if len(fields) != 21 { // 4 envelope + 17 BackingImage fields
-		t.Errorf("%d fields, want 21: %v", len(fields), fields)
+	if len(fields) != 22 { // 4 envelope + 18 BackingImage fields
+		t.Errorf("%d fields, want 22: %v", len(fields), fields)
 	}
 	actions := obj(t, sc, "resourceActions")
 	if got, _ := json.Marshal(actions); string(got) !=

@@ -23,27 +23,37 @@ type Locker struct {
 // Journal records the lock files this process writes, so that after a
 // crash the next start can remove them at once instead of leaving the
 // store locked until they expire. Add is called before a lock file is
-// written, Remove after it was deleted. Both must be cheap and safe for
-// concurrent use.
+// written, Remove after it was deleted. Both must be safe for concurrent
+// use. Add must return only once the entry is durable; if it fails, the
+// lock file is not written and TryAcquire fails. A failed Remove is
+// harmless (the journal lists a file that no longer exists).
 type Journal interface {
-	Add(key string)
-	Remove(key string)
+	Add(key string) error
+	Remove(key string) error
 }
 
 // SetJournal makes the Locker record its lock files in j. Call it before
 // the first lock is taken.
 func (l *Locker) SetJournal(j Journal) { l.journal = j }
 
-func (l *Locker) journalAdd(key string) {
-	if l.journal != nil {
-		l.journal.Add(key)
+func (l *Locker) journalAdd(key string) error {
+	if l.journal == nil {
+		return nil
 	}
+	if err := l.journal.Add(key); err != nil {
+		return fmt.Errorf("record lock file %s in the lock journal before writing it: %w", key, err)
+	}
+	return nil
 }
 
-func (l *Locker) journalRemove(key string) {
-	if l.journal != nil {
-		l.journal.Remove(key)
+func (l *Locker) journalRemove(key string) error {
+	if l.journal == nil {
+		return nil
 	}
+	if err := l.journal.Remove(key); err != nil {
+		return fmt.Errorf("lock file %s removed, but the lock journal still lists it (harmless): %w", key, err)
+	}
+	return nil
 }
 
 // New returns a Locker for dir (format.LockDir for backing images).
@@ -58,7 +68,9 @@ func New(tgt target.Target, dir string, cfg Config) *Locker {
 func (l *Locker) TryAcquire(ctx context.Context, t Type) (*Held, error) {
 	name := newName()
 	key := target.JoinKey(l.dir, name+".lck")
-	l.journalAdd(key)
+	if err := l.journalAdd(key); err != nil {
+		return nil, err
+	}
 	if err := l.tgt.Put(ctx, key, encodeBody(name, t, false)); err != nil {
 		return nil, fmt.Errorf("write lock file %s: %w", key, err)
 	}
@@ -67,7 +79,7 @@ func (l *Locker) TryAcquire(ctx context.Context, t Type) (*Held, error) {
 		cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
 		if l.tgt.Delete(cleanup, key) == nil {
-			l.journalRemove(key)
+			_ = l.journalRemove(key) // harmless if it fails; err is what matters
 		}
 		return nil, err
 	}

@@ -45,7 +45,8 @@ func (l *Locker) refresh(h *Held, name string, t Type) {
 
 // Release stops refreshing, removes the lock file and cancels Context.
 // It is safe to call more than once; only the first call acts. The
-// returned error (a failed delete) is informational: the file expires.
+// returned error (a failed delete, or a failed journal update after the
+// delete) is informational: the file expires, the journal entry is harmless.
 func (h *Held) Release(ctx context.Context) error {
 	var err error
 	h.once.Do(func() { err = h.release(ctx) })
@@ -61,6 +62,5 @@ func (h *Held) release(ctx context.Context) error {
 	if err := h.l.tgt.Delete(ctx, h.key); err != nil {
 		return fmt.Errorf("remove lock file %s (it expires by itself): %w", h.key, err)
 	}
-	h.l.journalRemove(h.key)
-	return nil
+	return h.l.journalRemove(h.key)
 }

@@ -60,7 +60,7 @@ func (c *Controller) Reconcile(ctx context.Context, name string) (runner.Result,
 	next.Status.Copies = cloneCopies(bi.Status.Copies)
 	c.observeCopies(&next)
 	c.schedule(ctx, &next)
-	if c.removeCleanedCopies(&next) || !sameCopies(bi.Status.Copies, next.Status.Copies) {
+	if c.removeCleanedCopies(&next) || !sameCopies(bi.Status.Copies, next.Status.Copies) || bi.Status.Message != next.Status.Message {
 		if _, err := c.BIs.Update(ctx, name, next, cur.Rev); err != nil {
 			return runner.Result{}, err
 		}

@@ -26,6 +26,7 @@ func (c *Controller) runDownload(ctx context.Context, bi model.BackingImage, dis
 	_, err := source.Download(ctx, bi.Parameters["url"], w, source.Options{
 		AllowPrivate: c.AllowPrivate,
 		StallTimeout: stall,
+		MaxSize:      MaxImageBytes(ctx, c.Settings),
 		Progress:     c.progressReporter(ctx, bi.Name, diskUUID, "download"),
 	})
 	if err != nil {
@@ -46,7 +47,7 @@ func (c *Controller) newWriter(ctx context.Context, bi model.BackingImage, diskU
 	}
 	e := c.engineFor(ref)
 	id := v1.CopyID{Name: bi.Name, UUID: bi.UUID}
-	w, err := e.begin(id)
+	w, err := e.begin(ctx, id)
 	if errors.Is(err, v1.ErrExists) {
 		res, verr := e.verify(ctx, id)
 		if verr != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/plinth-storage/plinth/internal/controller/node"
 	v1 "github.com/plinth-storage/plinth/internal/engine/v1"
 	"github.com/plinth-storage/plinth/internal/imagefmt"
+	"github.com/plinth-storage/plinth/internal/settings"
 	"github.com/plinth-storage/plinth/internal/source"
 )
 
@@ -29,8 +30,9 @@ type engine interface {
 	remove(id v1.CopyID) error
 	// begin starts a new copy filled sequentially (download, upload). It
 	// clears a partial copy a crash left. It returns an error matching
-	// v1.ErrExists when a committed copy is already there.
-	begin(id v1.CopyID) (filler, error)
+	// v1.ErrExists when a committed copy is already there. The copy is
+	// judged on commit by imagefmt.Check with the limits of ctx's settings.
+	begin(ctx context.Context, id v1.CopyID) (filler, error)
 	// verify re-hashes a committed copy.
 	verify(ctx context.Context, id v1.CopyID) (copyResult, error)
 	// replicate fills copy id from the ready copy on src.
@@ -44,8 +46,9 @@ type engine interface {
 // filler receives a copy's bytes in order and commits them.
 type filler interface {
 	source.Sink
-	// commit checks expected (if given) against the bytes received and
-	// publishes the copy.
+	// commit checks expected (if given) against the bytes received, judges
+	// the image (an unsafe or malformed qcow2 fails with an error wrapping
+	// imagefmt.ErrRefused that says why) and publishes the copy.
 	commit(ctx context.Context, expected string) (copyResult, error)
 	abort()
 }
@@ -72,7 +75,16 @@ type Restorer interface {
 // engineFor returns the engine of a disk.
 func (c *Controller) engineFor(ref node.DiskRef) engine {
 	if ref.Block != nil {
-		return &v2Engine{disk: ref.Block, stage: c.Stage}
+		return &v2Engine{disk: ref.Block, stage: c.Stage, limits: c.imageLimits}
 	}
-	return &v1Engine{disk: ref.Disk}
+	return &v1Engine{disk: ref.Disk, limits: c.imageLimits}
+}
+
+// imageLimits are the bounds every new copy is judged against: the
+// setting backing-image-max-size-gib caps a qcow2 image's virtual size.
+func (c *Controller) imageLimits(ctx context.Context) imagefmt.Limits {
+	if c.Settings == nil {
+		return imagefmt.Limits{}
+	}
+	return imagefmt.Limits{MaxVirtualSize: int64(c.Settings.Int(ctx, settings.MaxImageSizeGiB)) << 30}
 }

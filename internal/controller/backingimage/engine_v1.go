@@ -9,11 +9,13 @@ import (
 	"github.com/plinth-storage/plinth/internal/backupstore"
 	"github.com/plinth-storage/plinth/internal/controller/node"
 	v1 "github.com/plinth-storage/plinth/internal/engine/v1"
+	"github.com/plinth-storage/plinth/internal/imagefmt"
 )
 
 // v1Engine keeps copies as sparse files on a filesystem disk.
 type v1Engine struct {
-	disk *v1.Disk
+	disk   *v1.Disk
+	limits func(context.Context) imagefmt.Limits
 }
 
 var _ engine = (*v1Engine)(nil)
@@ -29,7 +31,7 @@ func (e *v1Engine) present(id v1.CopyID) error {
 
 func (e *v1Engine) remove(id v1.CopyID) error { return e.disk.Remove(id) }
 
-func (e *v1Engine) begin(id v1.CopyID) (filler, error) {
+func (e *v1Engine) begin(ctx context.Context, id v1.CopyID) (filler, error) {
 	w, err := e.disk.Create(id)
 	if errors.Is(err, v1.ErrBusy) {
 		// A temp file left by a crash: nothing else writes this copy.
@@ -40,6 +42,7 @@ func (e *v1Engine) begin(id v1.CopyID) (filler, error) {
 	if err != nil {
 		return nil, err
 	}
+	w.SetLimits(e.limits(ctx))
 	return &v1Filler{w: w}, nil
 }
 
@@ -52,7 +55,7 @@ func (e *v1Engine) replicate(ctx context.Context, src node.DiskRef, id v1.CopyID
 	if src.Disk == nil {
 		return copyResult{}, fmt.Errorf("a v1 copy can only be copied from another filesystem disk")
 	}
-	cfg, err := v1.CopySparse(ctx, src.Disk, id, e.disk, progress)
+	cfg, err := v1.CopySparse(ctx, src.Disk, id, e.disk, e.limits(ctx), progress)
 	return v1Result(cfg), err
 }
 
@@ -63,6 +66,7 @@ func (e *v1Engine) restore(ctx context.Context, r Restorer, params map[string]st
 		return copyResult{}, err
 	}
 	defer w.Abort()
+	w.SetLimits(e.limits(ctx))
 	sum, err := r.Restore(ctx, params, w, progress)
 	if err != nil {
 		return copyResult{}, err

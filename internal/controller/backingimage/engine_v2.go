@@ -17,8 +17,9 @@ import (
 // converted to raw, and the raw content is imported sparse-aware. Restores
 // write straight into the volume.
 type v2Engine struct {
-	disk  *v2.Disk
-	stage *v1.Disk
+	disk   *v2.Disk
+	stage  *v1.Disk
+	limits func(context.Context) imagefmt.Limits
 }
 
 var _ engine = (*v2Engine)(nil)
@@ -43,7 +44,7 @@ func (e *v2Engine) remove(id v1.CopyID) error {
 	return err
 }
 
-func (e *v2Engine) begin(id v1.CopyID) (filler, error) {
+func (e *v2Engine) begin(ctx context.Context, id v1.CopyID) (filler, error) {
 	if err := e.present(id); err == nil {
 		return nil, fmt.Errorf("copy %s: %w", id, v1.ErrExists)
 	}
@@ -58,7 +59,9 @@ func (e *v2Engine) begin(id v1.CopyID) (filler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("stage copy %s: %w", id, err)
 	}
-	return &v2Filler{w: w, e: e, id: id}, nil
+	limits := e.limits(ctx)
+	w.SetLimits(limits) // the staged file is judged before qemu-img sees it
+	return &v2Filler{w: w, e: e, id: id, limits: limits}, nil
 }
 
 func (e *v2Engine) verify(ctx context.Context, id v1.CopyID) (copyResult, error) {
@@ -71,22 +74,29 @@ func (e *v2Engine) replicate(ctx context.Context, src node.DiskRef, id v1.CopyID
 		cfg, err := v2.CopySparse(ctx, src.Block, id, e.disk, progress)
 		return v2Result(cfg), err
 	}
-	cfg, err := e.disk.Import(ctx, id, src.Disk.BackingPath(id), "", progress)
+	cfg, err := e.disk.Import(ctx, id, src.Disk.BackingPath(id), "", e.limits(ctx), progress)
 	return v2Result(cfg), err
 }
 
 // restore writes the backup straight into a volume. A backup of a qcow2
 // image cannot be a raw volume as it is: it is restored to a staged file
-// (verified against the backup's checksum) and imported, which converts it.
+// (verified against the backup's checksum and judged by imagefmt.Check) and
+// imported, which converts it. A backup whose first block already shows
+// an image plinth refuses fails before anything is written.
 func (e *v2Engine) restore(ctx context.Context, r Restorer, params map[string]string, id v1.CopyID, progress func(done, total int64)) (copyResult, error) {
 	_ = e.remove(id)
-	if f, err := r.Format(ctx, params); err == nil && f == imagefmt.Qcow2 {
+	f, err := r.Format(ctx, params)
+	if errors.Is(err, imagefmt.ErrRefused) {
+		return copyResult{}, err
+	}
+	if err == nil && f == imagefmt.Qcow2 {
 		return e.restoreStaged(ctx, r, params, id, progress)
 	}
 	w, err := e.disk.CreateRandom(id)
 	if err != nil {
 		return copyResult{}, err
 	}
+	w.SetLimits(e.limits(ctx))
 	sum, err := r.Restore(ctx, params, w, progress)
 	if err != nil {
 		_ = w.Abort()
@@ -105,6 +115,8 @@ func (e *v2Engine) restoreStaged(ctx context.Context, r Restorer, params map[str
 		return copyResult{}, err
 	}
 	defer e.stage.Remove(id)
+	limits := e.limits(ctx)
+	sw.SetLimits(limits)
 	sum, err := r.Restore(ctx, params, sw, progress)
 	if err != nil {
 		_ = sw.Abort()
@@ -113,7 +125,7 @@ func (e *v2Engine) restoreStaged(ctx context.Context, r Restorer, params map[str
 	if _, err := sw.Commit(sum); err != nil {
 		return copyResult{}, err
 	}
-	cfg, err := e.disk.Import(ctx, id, e.stage.BackingPath(id), sum, nil)
+	cfg, err := e.disk.Import(ctx, id, e.stage.BackingPath(id), sum, limits, nil)
 	return v2Result(cfg), err
 }
 
@@ -127,9 +139,10 @@ func (e *v2Engine) open(id v1.CopyID) (CopyReader, error) {
 
 // v2Filler stages the bytes in a v1 Writer and imports them on commit.
 type v2Filler struct {
-	w  *v1.Writer
-	e  *v2Engine
-	id v1.CopyID
+	w      *v1.Writer
+	e      *v2Engine
+	id     v1.CopyID
+	limits imagefmt.Limits
 }
 
 func (f *v2Filler) Write(p []byte) (int, error) { return f.w.Write(p) }
@@ -142,6 +155,6 @@ func (f *v2Filler) commit(ctx context.Context, expected string) (copyResult, err
 	if _, err := f.w.Commit(expected); err != nil {
 		return copyResult{}, err
 	}
-	cfg, err := f.e.disk.Import(ctx, f.id, f.e.stage.BackingPath(f.id), expected, nil)
+	cfg, err := f.e.disk.Import(ctx, f.id, f.e.stage.BackingPath(f.id), expected, f.limits, nil)
 	return v2Result(cfg), err
 }

@@ -3,6 +3,7 @@ package backingimage
 import (
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/plinth-storage/plinth/internal/apitypes"
@@ -66,5 +67,45 @@ func TestObserveMarksLostDisksAndInterruptedUploads(t *testing.T) {
 	up := bi.Status.Copies["ua"]
 	if up.State != apitypes.StateFailed || up.Message == "" {
 		t.Errorf("an in-progress upload with no live upload is %s %q, want failed with a message", up.State, up.Message)
+	}
+}
+
+func TestScheduleNodeSelectorMatchingNothingPlacesNoCopy(t *testing.T) {
+	c := testController(fsDisk("a", "ua", 100))
+	bi := &model.BackingImage{Name: "img", SourceType: apitypes.SourceDownload, DataEngine: apitypes.DataEngineV1,
+		NodeSelector: []string{"ssd", "fast"}}
+	c.schedule(t.Context(), bi)
+	if len(bi.Status.Copies) != 0 {
+		t.Fatalf("a copy was placed although no node has tags [ssd fast]: %v", bi.Status.Copies)
+	}
+	if msg := bi.Status.Message; !strings.Contains(msg, "nodeSelector [ssd fast]") || !strings.Contains(msg, "n1") {
+		t.Fatalf("message %q must name the nodeSelector and the node", msg)
+	}
+}
+
+func TestScheduleDiskSelectorMatchingNothingThenATaggedDisk(t *testing.T) {
+	c := testController(fsDisk("a", "ua", 100))
+	bi := &model.BackingImage{Name: "img", SourceType: apitypes.SourceDownload, DataEngine: apitypes.DataEngineV1,
+		DiskSelector: []string{"nvme"}}
+	c.schedule(t.Context(), bi)
+	if len(bi.Status.Copies) != 0 || !strings.Contains(bi.Status.Message, "diskSelector [nvme]") {
+		t.Fatalf("copies %v, message %q: want none placed and a message naming diskSelector [nvme]", bi.Status.Copies, bi.Status.Message)
+	}
+	tagged := fsDisk("b", "ub", 10)
+	tagged.Spec.Tags = []string{"nvme", "other"}
+	c.Disks = node.RegistryOf(fsDisk("a", "ua", 100), tagged)
+	c.schedule(t.Context(), bi)
+	if len(bi.Status.Copies) != 1 || bi.Status.Copies["ub"] == nil || bi.Status.Message != "" {
+		t.Fatalf("copies %v, message %q: want the copy on the tagged disk and no message", bi.Status.Copies, bi.Status.Message)
+	}
+}
+
+func TestScheduleWithoutSelectorsHasNoMessage(t *testing.T) {
+	c := testController(fsDisk("a", "ua", 100))
+	bi := &model.BackingImage{Name: "img", SourceType: apitypes.SourceUpload, DataEngine: apitypes.DataEngineV1,
+		NodeSelector: []string{}, Status: model.BackingImageStatus{Message: "stale"}}
+	c.schedule(t.Context(), bi)
+	if len(bi.Status.Copies) != 1 || bi.Status.Message != "" {
+		t.Fatalf("copies %v, message %q: want one copy and the stale message cleared", bi.Status.Copies, bi.Status.Message)
 	}
 }

@@ -73,6 +73,9 @@ func (c *Controller) uploadTarget(ctx context.Context, name string) (model.Backi
 		before := len(bi.Status.Copies)
 		c.schedule(ctx, bi)
 		diskUUID = c.firstLocalCopy(bi)
+		if diskUUID == "" && bi.Status.Message != "" {
+			return apierr.Conflict("backing image %s cannot be placed: %s", name, bi.Status.Message)
+		}
 		if diskUUID == "" {
 			return apierr.Unavailable("no schedulable disk on node %s can hold backing image %s; check the node's disks", c.NodeID, name)
 		}

@@ -54,13 +54,17 @@ type TargetJournal struct {
 	target string
 }
 
-// Add records a lock file about to be written.
-func (t *TargetJournal) Add(key string) { t.j.update(t.target, key, true) }
+// Add records, durably, a lock file about to be written. An error means
+// the journal could not be saved: the caller must not write the lock file,
+// since a crash would then leave it behind unrecorded.
+func (t *TargetJournal) Add(key string) error { return t.j.update(t.target, key, true) }
 
-// Remove forgets a lock file that was deleted.
-func (t *TargetJournal) Remove(key string) { t.j.update(t.target, key, false) }
+// Remove forgets a lock file that was deleted. An error means the journal
+// still lists key on disk; that is harmless (a restart deletes a missing
+// file) and is corrected by the next successful save.
+func (t *TargetJournal) Remove(key string) error { return t.j.update(t.target, key, false) }
 
-func (j *LockJournal) update(targetName, key string, add bool) {
+func (j *LockJournal) update(targetName, key string, add bool) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.live[targetName] == nil {
@@ -71,16 +75,25 @@ func (j *LockJournal) update(targetName, key string, add bool) {
 	} else {
 		delete(j.live[targetName], key)
 	}
-	j.saveLocked()
+	err := j.saveLocked()
+	if err != nil && add {
+		delete(j.live[targetName], key) // not recorded, so not held either
+	}
+	return err
 }
 
 // Recover deletes from tgt the lock files a previous process of this
 // installation left on target targetName. Keys that cannot be deleted now
-// are kept for a later attempt.
+// are kept for a later attempt; it returns the first delete error, or the
+// error saving the journal afterwards. With nothing left to recover it
+// does nothing (no target call, no journal write).
 func (j *LockJournal) Recover(ctx context.Context, targetName string, tgt target.Target) error {
 	j.mu.Lock()
 	keys := j.stale[targetName]
 	j.mu.Unlock()
+	if len(keys) == 0 {
+		return nil
+	}
 	var left []string
 	var firstErr error
 	for _, k := range keys {
@@ -98,12 +111,16 @@ func (j *LockJournal) Recover(ctx context.Context, targetName string, tgt target
 	} else {
 		j.stale[targetName] = left
 	}
-	j.saveLocked()
+	if err := j.saveLocked(); err != nil && firstErr == nil {
+		firstErr = err
+	}
 	return firstErr
 }
 
-// saveLocked writes stale and live entries durably (temp file + rename).
-func (j *LockJournal) saveLocked() {
+// saveLocked writes stale and live entries durably: a temp file, fsynced,
+// renamed over the journal, then the directory fsynced so the rename
+// survives a crash. On error the previous journal file is left intact.
+func (j *LockJournal) saveLocked() error {
 	all := map[string][]string{}
 	for t, keys := range j.stale {
 		all[t] = append(all[t], keys...)
@@ -116,14 +133,12 @@ func (j *LockJournal) saveLocked() {
 	for t := range all {
 		sort.Strings(all[t])
 	}
-	data, _ := json.Marshal(all)
-	tmp := j.path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		return
+	data, err := json.Marshal(all)
+	if err != nil {
+		return fmt.Errorf("encode lock journal: %w", err)
 	}
-	if f, err := os.Open(tmp); err == nil {
-		f.Sync()
-		f.Close()
+	if err := writeFileDurably(j.path, data); err != nil {
+		return fmt.Errorf("save lock journal (check that the data directory is writable and not full): %w", err)
 	}
-	_ = os.Rename(tmp, j.path)
+	return nil
 }

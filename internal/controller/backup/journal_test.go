@@ -22,13 +22,17 @@ func TestLockJournalRemovesOnlyAPreviousProcesssLocks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	first.ForTarget("t").Add("locks/lock-old.lck") // then the process "crashes"
+	if err := first.ForTarget("t").Add("locks/lock-old.lck"); err != nil { // then the process "crashes"
+		t.Fatal(err)
+	}
 
 	second, err := OpenLockJournal(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	second.ForTarget("t").Add("locks/lock-new.lck") // held by the running process
+	if err := second.ForTarget("t").Add("locks/lock-new.lck"); err != nil { // held by the running process
+		t.Fatal(err)
+	}
 	if err := second.Recover(ctx, "t", tgt); err != nil {
 		t.Fatal(err)
 	}

@@ -92,8 +92,17 @@ func (r *Restorer) Restore(ctx context.Context, params map[string]string, sink b
 	return res.Checksum, nil
 }
 
-// Format reads the first bytes of the backup that params name and tells
-// whether the image is raw or qcow2.
+// formatHeadSize is how much of a backup Format reads: a qcow2 header
+// cluster is at most 2 MiB, one backup block.
+const formatHeadSize = 2 << 20
+
+// Format reads the first block of the backup that params name and tells
+// whether the image is raw or qcow2. A qcow2 whose header alone shows it
+// unsafe or malformed (imagefmt.CheckHeader: a backing file, an external
+// data file, encryption, an unknown feature, a virtual size above the
+// setting backing-image-max-size-gib, ...) is an error wrapping
+// imagefmt.ErrRefused that says why; the restored copy is judged in full
+// again before it is marked ready.
 func (r *Restorer) Format(ctx context.Context, params map[string]string) (imagefmt.Format, error) {
 	image, _, err := ImageFromBackupURL(params[ParamBackupURL])
 	if err != nil {
@@ -103,13 +112,14 @@ func (r *Restorer) Format(ctx context.Context, params map[string]string) (imagef
 	if err != nil {
 		return "", err
 	}
-	head, err := st.Head(ctx, image, 512)
+	head, err := st.Head(ctx, image, formatHeadSize)
 	if err != nil {
 		return "", err
 	}
-	info, err := imagefmt.Detect(head, int64(len(head)))
+	limits := imagefmt.Limits{MaxVirtualSize: int64(r.Settings.Int(ctx, settings.MaxImageSizeGiB)) << 30}
+	info, err := imagefmt.CheckHeader(head, limits)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("backup %s: %w", image, err)
 	}
 	return info.Format, nil
 }

@@ -48,10 +48,13 @@ func New(name string, rec Reconciler, log *slog.Logger) *Runner {
 	return &Runner{name: name, rec: rec, q: newQueue(), log: log.With("controller", name), failures: map[string]int{}}
 }
 
-// Enqueue asks for key to be reconciled soon.
+// Enqueue asks for key to be reconciled soon; it replaces any pending
+// EnqueueAfter deadline of key (the reconcile decides when it runs next).
 func (r *Runner) Enqueue(key string) { r.q.add(key) }
 
-// EnqueueAfter asks for key to be reconciled after d.
+// EnqueueAfter asks for key to be reconciled after d. A key has at most
+// one pending deadline, the earliest asked for, so repeated calls (and
+// RequeueAfter results) never multiply its reconciles.
 func (r *Runner) EnqueueAfter(key string, d time.Duration) { r.q.addAfter(key, d) }
 
 // Run starts workers and blocks until ctx is done.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+
+	"github.com/plinth-storage/plinth/internal/imagefmt"
 )
 
 // RandomWriter fills a new copy by positioned writes, in any order and
@@ -17,6 +19,7 @@ type RandomWriter struct {
 	dir, tmp string
 	f        *os.File
 	size     int64
+	limits   imagefmt.Limits
 	finished bool
 }
 
@@ -29,6 +32,10 @@ func (d *Disk) CreateRandom(id CopyID) (*RandomWriter, error) {
 	}
 	return &RandomWriter{id: id, disk: d, dir: dir, tmp: tmp, f: f}, nil
 }
+
+// SetLimits sets the bounds Commit judges the image against (see
+// imagefmt.Check); without it, a zero imagefmt.Limits (its defaults).
+func (w *RandomWriter) SetLimits(l imagefmt.Limits) { w.limits = l }
 
 // Prepare sizes the copy: afterwards it is size bytes of zeros (a hole).
 func (w *RandomWriter) Prepare(size int64) error {
@@ -51,7 +58,9 @@ func (w *RandomWriter) Sync() error {
 }
 
 // Commit publishes the copy with checksum, which the caller has verified
-// to be the SHA-512 of the content written.
+// to be the SHA-512 of the content written, after checking the image with
+// imagefmt.Check: an unsafe or malformed qcow2 fails with an error wrapping
+// imagefmt.ErrRefused that says why, and the temp file is removed.
 func (w *RandomWriter) Commit(checksum string) (Config, error) {
 	if w.finished {
 		return Config{}, fmt.Errorf("commit copy %s: writer already finished", w.id)
@@ -68,7 +77,7 @@ func (w *RandomWriter) Commit(checksum string) (Config, error) {
 func (w *RandomWriter) commit(checksum string) (Config, error) {
 	f := w.f
 	w.f = nil // sealCopy closes it
-	return w.disk.sealCopy(w.id, w.dir, w.tmp, f, w.size, checksum, checksum)
+	return w.disk.sealCopy(w.id, w.dir, w.tmp, f, w.size, w.limits, checksum, checksum)
 }
 
 // Abort removes the temp file; a no-op after a successful Commit.

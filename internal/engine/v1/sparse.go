@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"syscall"
+
+	"github.com/plinth-storage/plinth/internal/imagefmt"
 )
 
 // Linux lseek whence values for sparse files.
@@ -88,8 +90,10 @@ func feedExtents(ctx context.Context, f *os.File, size int64, w io.Writer, progr
 // only the source's data ranges (SEEK_DATA/SEEK_HOLE), keeping holes as
 // holes, and committing like a Writer with the source's checksum as the
 // expected one, so the new copy is verified end to end. progress, if not nil,
-// gets the bytes processed so far (holes included).
-func CopySparse(ctx context.Context, src *Disk, id CopyID, dst *Disk, progress func(done int64)) (Config, error) {
+// gets the bytes processed so far (holes included). The new copy is judged
+// against limits like any other (imagefmt.Check).
+func CopySparse(ctx context.Context, src *Disk, id CopyID, dst *Disk, limits imagefmt.Limits,
+	progress func(done int64)) (Config, error) {
 	f, srcCfg, err := src.Open(id)
 	if err != nil {
 		return Config{}, err
@@ -107,6 +111,7 @@ func CopySparse(ctx context.Context, src *Disk, id CopyID, dst *Disk, progress f
 		return Config{}, err
 	}
 	defer w.Abort()
+	w.SetLimits(limits)
 	if err := feedExtents(ctx, f, fi.Size(), w, progress); err != nil {
 		return Config{}, fmt.Errorf("copy %s from disk %s to disk %s: %w", id, src.path, dst.path, err)
 	}

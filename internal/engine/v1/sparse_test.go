@@ -4,6 +4,8 @@ import (
 	"context"
 	"os"
 	"testing"
+
+	"github.com/plinth-storage/plinth/internal/imagefmt"
 )
 
 func TestCopySparseKeepsHolesAndVerifies(t *testing.T) {
@@ -19,7 +21,7 @@ func TestCopySparseKeepsHolesAndVerifies(t *testing.T) {
 		t.Fatal(err)
 	}
 	var last int64
-	got, err := CopySparse(t.Context(), src, testID, dst, func(done int64) { last = done })
+	got, err := CopySparse(t.Context(), src, testID, dst, imagefmt.Limits{}, func(done int64) { last = done })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +45,7 @@ func TestCopySparseDetectsCorruptSource(t *testing.T) {
 	f, _ := os.OpenFile(src.BackingPath(testID), os.O_WRONLY, 0)
 	f.WriteAt([]byte{data[5] ^ 0xff}, 5)
 	f.Close()
-	if _, err := CopySparse(t.Context(), src, testID, dst, nil); err == nil {
+	if _, err := CopySparse(t.Context(), src, testID, dst, imagefmt.Limits{}, nil); err == nil {
 		t.Fatal("a corrupt source was copied without error")
 	}
 	assertMissing(t, dst.CopyDir(testID))
@@ -54,7 +56,7 @@ func TestCopySparseCancelled(t *testing.T) {
 	writeCopy(t, src, testID, randomBytes(8, 3*bufferSize))
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if _, err := CopySparse(ctx, src, testID, dst, nil); err == nil {
+	if _, err := CopySparse(ctx, src, testID, dst, imagefmt.Limits{}, nil); err == nil {
 		t.Fatal("a cancelled copy succeeded")
 	}
 	assertMissing(t, dst.CopyDir(testID))

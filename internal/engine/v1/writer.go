@@ -61,6 +61,7 @@ type Writer struct {
 	off      int64  // file offset of buf[0]: bytes submitted so far
 	accepted atomic.Int64
 	err      error // sticky write error; cleared by Reset
+	limits   imagefmt.Limits
 	finished bool
 }
 
@@ -99,6 +100,10 @@ func (d *Disk) startCopy(id CopyID) (dir, tmp string, f *os.File, err error) {
 	}
 	return dir, tmp, f, nil
 }
+
+// SetLimits sets the bounds Commit judges the image against (see
+// imagefmt.Check); without it, a zero imagefmt.Limits (its defaults).
+func (w *Writer) SetLimits(l imagefmt.Limits) { w.limits = l }
 
 // Written is the number of bytes accepted so far (for progress and for the
 // offset a resumed download asks for).
@@ -205,8 +210,10 @@ func (w *Writer) Reset() error {
 
 // Commit finishes the copy: it writes the buffered tail, sets the length,
 // fsyncs, compares the SHA-512 with expectedChecksum (skipped when empty),
-// detects the format, writes backing.cfg durably and renames the temp file to
-// `backing`. On any error the temp file is removed (the copy is not made).
+// checks the image with imagefmt.Check (an unsafe or malformed qcow2 fails
+// with an error wrapping imagefmt.ErrRefused that says why), writes
+// backing.cfg durably and renames the temp file to `backing`. On any error
+// the temp file is removed (the copy is not made).
 func (w *Writer) Commit(expectedChecksum string) (Config, error) {
 	if w.finished {
 		return Config{}, fmt.Errorf("commit copy %s: writer already finished", w.id)
@@ -238,13 +245,15 @@ func (w *Writer) commit(expected string) (Config, error) {
 	}
 	f := w.f
 	w.f = nil // sealCopy closes it
-	return w.disk.sealCopy(w.id, w.dir, w.tmp, f, w.off, expected, current)
+	return w.disk.sealCopy(w.id, w.dir, w.tmp, f, w.off, w.limits, expected, current)
 }
 
-// sealCopy finishes a filled temp file: detect the format, fsync, close,
-// and publish it with a cfg recording the checksums. It always closes f.
-func (d *Disk) sealCopy(id CopyID, dir, tmp string, f *os.File, size int64, expected, current string) (Config, error) {
-	info, err := imagefmt.DetectReader(f, size)
+// sealCopy finishes a filled temp file: check the image (format, and for a
+// qcow2 everything imagefmt.Check judges), fsync, close, and publish it
+// with a cfg recording the checksums. It always closes f.
+func (d *Disk) sealCopy(id CopyID, dir, tmp string, f *os.File, size int64, limits imagefmt.Limits,
+	expected, current string) (Config, error) {
+	info, err := imagefmt.Check(f, size, limits)
 	if err == nil {
 		err = f.Sync()
 	}

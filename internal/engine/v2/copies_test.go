@@ -9,6 +9,7 @@ import (
 	"github.com/plinth-storage/plinth/internal/backupstore"
 	v1 "github.com/plinth-storage/plinth/internal/engine/v1"
 	"github.com/plinth-storage/plinth/internal/engine/v2/volstore"
+	"github.com/plinth-storage/plinth/internal/imagefmt"
 )
 
 // importRandom imports an image of size bytes with data in its first
@@ -17,7 +18,7 @@ func importRandom(t *testing.T, d *Disk, id CopyID, seed uint64, size int64, dat
 	t.Helper()
 	src := filepath.Join(t.TempDir(), id.Name+".raw")
 	content := writeImage(t, src, size, piece{0, randomBytes(seed, dataLen)})
-	if _, err := d.Import(ctx, id, src, sha512Hex(content), nil); err != nil {
+	if _, err := d.Import(ctx, id, src, sha512Hex(content), imagefmt.Limits{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	return content

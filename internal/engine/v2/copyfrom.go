@@ -42,7 +42,9 @@ func (d *Disk) copyFrom(ctx context.Context, meta copyMeta, src backupstore.Sour
 		return Config{}, err
 	}
 	defer d.release(name)
-	info, err := imagefmt.DetectReader(src, src.Size())
+	// Raw content is all a v2 copy holds; Check also refuses (with the
+	// reason) a malformed or unsafe qcow2 before the message below.
+	info, err := imagefmt.Check(src, src.Size(), imagefmt.Limits{})
 	if err != nil {
 		return Config{}, fmt.Errorf("copy %s to disk %s: %w", meta.id, d.Path(), err)
 	}

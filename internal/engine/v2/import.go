@@ -1,13 +1,9 @@
 package v2
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 
 	"github.com/plinth-storage/plinth/internal/backupstore"
 	"github.com/plinth-storage/plinth/internal/imagefmt"
@@ -22,8 +18,11 @@ import (
 // The raw content is copied sparse-aware: src's holes are never read and
 // clusters of zeros never allocated. progress, if not nil, gets the raw
 // bytes processed so far. src is not changed. On any error nothing is left
-// on the disk. It fails with ErrExists or ErrBusy as the copy's state says.
-func (d *Disk) Import(ctx context.Context, id CopyID, src, expectedChecksum string, progress func(done int64)) (Config, error) {
+// on the disk. It fails with ErrExists or ErrBusy as the copy's state says,
+// and with an error wrapping imagefmt.ErrRefused (saying why) when src is a
+// qcow2 that imagefmt.Check refuses under limits: qemu-img never sees it.
+func (d *Disk) Import(ctx context.Context, id CopyID, src, expectedChecksum string, limits imagefmt.Limits,
+	progress func(done int64)) (Config, error) {
 	name, err := d.claim(id)
 	if err != nil {
 		return Config{}, err
@@ -34,7 +33,7 @@ func (d *Disk) Import(ctx context.Context, id CopyID, src, expectedChecksum stri
 		return Config{}, fmt.Errorf("import copy %s: %w", id, err)
 	}
 	defer staged.Close()
-	info, err := imagefmt.DetectReader(staged, staged.Size())
+	info, err := imagefmt.Check(staged, staged.Size(), limits)
 	if err != nil {
 		return Config{}, fmt.Errorf("import copy %s from %s: %w", id, src, err)
 	}
@@ -43,10 +42,6 @@ func (d *Disk) Import(ctx context.Context, id CopyID, src, expectedChecksum stri
 	if info.Format != imagefmt.Qcow2 {
 		// The raw bytes received are the content: one pass checks both.
 		return d.fillCopy(ctx, name, staged, meta, expected, progress)
-	}
-	if info.HasBackingFile {
-		return Config{}, fmt.Errorf("import copy %s: the qcow2 image %s refers to a backing file, so it is not "+
-			"complete on its own; flatten it first (qemu-img convert -O qcow2 without -B)", id, src)
 	}
 	if expected != "" {
 		sum, err := fill(ctx, staged, nil, d.store.ClusterSize(), nil)
@@ -69,54 +64,4 @@ func (d *Disk) Import(ctx context.Context, id CopyID, src, expectedChecksum stri
 	}
 	defer rawSrc.Close()
 	return d.fillCopy(ctx, name, rawSrc, meta, "", progress)
-}
-
-// convertToRaw runs `qemu-img convert -O raw` on the qcow2 file src into a
-// new temp file next to it (named "*.tmp", so data engine v1's CleanupTemp
-// removes one a crash leaves in a copy folder) and returns its path. The
-// caller removes it.
-func convertToRaw(ctx context.Context, src string, virtualSize int64) (string, error) {
-	bin, err := exec.LookPath("qemu-img")
-	if err != nil {
-		return "", fmt.Errorf("convert qcow2 image %s to raw for data engine v2: %w: install it "+
-			"(Debian/Ubuntu: apt-get install qemu-utils)", src, ErrQemuImgMissing)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(src), "."+filepath.Base(src)+".*.raw.tmp")
-	if err != nil {
-		return "", fmt.Errorf("convert qcow2 image %s to raw: %w", src, err)
-	}
-	tmp.Close()
-	var stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, bin, "convert", "-q", "-f", "qcow2", "-O", "raw", src, tmp.Name())
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		os.Remove(tmp.Name())
-		if ctx.Err() != nil {
-			return "", fmt.Errorf("convert qcow2 image %s to raw: %w", src, ctx.Err())
-		}
-		return "", fmt.Errorf("convert qcow2 image %s to raw: qemu-img convert: %w: %s", src, err, lastLine(stderr.String()))
-	}
-	fi, err := os.Stat(tmp.Name())
-	if err == nil && fi.Size() != virtualSize {
-		err = fmt.Errorf("qemu-img wrote %d bytes, but the qcow2 header says the image is %d", fi.Size(), virtualSize)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return "", fmt.Errorf("convert qcow2 image %s to raw: %w", src, err)
-	}
-	return tmp.Name(), nil
-}
-
-// lastLine is the last non-empty line of a tool's output, capped, for an
-// error message.
-func lastLine(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	line := strings.TrimSpace(lines[len(lines)-1])
-	if len(line) > 300 {
-		line = line[:300] + "..."
-	}
-	if line == "" {
-		return "no error output"
-	}
-	return line
 }

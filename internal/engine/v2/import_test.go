@@ -28,7 +28,7 @@ func TestImportRawSparse(t *testing.T) {
 	want := sha512Hex(content)
 	id := CopyID{Name: "sparse", UUID: "uuid-sparse"}
 	var last int64
-	cfg, err := d.Import(ctx, id, src, want, func(done int64) { last = done })
+	cfg, err := d.Import(ctx, id, src, want, imagefmt.Limits{}, func(done int64) { last = done })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestImportRawSparse(t *testing.T) {
 	if _, err := r.vol.WriteAt([]byte{1}, 0); err == nil {
 		t.Fatal("a ready copy accepted a write")
 	}
-	_, err = d.Import(ctx, id, src, want, nil)
+	_, err = d.Import(ctx, id, src, want, imagefmt.Limits{}, nil)
 	expectErr(t, err, ErrExists, "second import of the same copy")
 	checkClean(t, d)
 }
@@ -73,7 +73,7 @@ func TestImportChecksumMismatchLeavesNothing(t *testing.T) {
 	src := filepath.Join(t.TempDir(), "image.raw")
 	writeImage(t, src, 16<<20, piece{3 << 20, randomBytes(5, 5<<20)})
 	id := CopyID{Name: "bad", UUID: "u1"}
-	_, err := d.Import(ctx, id, src, sha512Hex([]byte("something else")), nil)
+	_, err := d.Import(ctx, id, src, sha512Hex([]byte("something else")), imagefmt.Limits{}, nil)
 	expectErr(t, err, ErrChecksumMismatch, "import with a wrong checksum")
 	if n := len(d.ListCopies()); n != 0 {
 		t.Fatalf("%d volumes left after a failed import", n)
@@ -81,14 +81,14 @@ func TestImportChecksumMismatchLeavesNothing(t *testing.T) {
 	expectAvailable(t, d, before, "after a failed import")
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
-	_, err = d.Import(cancelled, id, src, "", nil)
+	_, err = d.Import(cancelled, id, src, "", imagefmt.Limits{}, nil)
 	expectErr(t, err, context.Canceled, "import with a cancelled context")
 	expectAvailable(t, d, before, "after a cancelled import")
-	cfg, err := d.Import(ctx, id, src, "", nil) // no expected checksum: accepted
+	cfg, err := d.Import(ctx, id, src, "", imagefmt.Limits{}, nil) // no expected checksum: accepted
 	if err != nil || cfg.ExpectedChecksum != "" || cfg.CurrentChecksum == "" {
 		t.Fatalf("import without a checksum: %+v, %v", cfg, err)
 	}
-	_, err = d.Import(ctx, CopyID{Name: "empty", UUID: "u2"}, writeEmpty(t), "", nil)
+	_, err = d.Import(ctx, CopyID{Name: "empty", UUID: "u2"}, writeEmpty(t), "", imagefmt.Limits{}, nil)
 	if err == nil {
 		t.Fatal("an empty image was imported")
 	}
@@ -126,11 +126,11 @@ func TestImportQcow2(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := CopyID{Name: "qcow", UUID: "uuid-q"}
-	_, err = d.Import(ctx, id, src, sha512Hex(raw), nil)
+	_, err = d.Import(ctx, id, src, sha512Hex(raw), imagefmt.Limits{}, nil)
 	expectErr(t, err, ErrChecksumMismatch, "qcow2 import checked against the raw content's checksum")
 	expectAvailable(t, d, before, "after the refused qcow2")
 
-	cfg, err := d.Import(ctx, id, src, sha512Hex(received), nil)
+	cfg, err := d.Import(ctx, id, src, sha512Hex(received), imagefmt.Limits{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,7 @@ type RandomWriter struct {
 	id       CopyID
 	name     string
 	vol      *volstore.Volume
+	limits   imagefmt.Limits
 	finished bool
 }
 
@@ -38,6 +39,10 @@ func (d *Disk) CreateRandom(id CopyID) (*RandomWriter, error) {
 	}
 	return &RandomWriter{d: d, id: id, name: name}, nil
 }
+
+// SetLimits sets the bounds Commit judges qcow2 content against (see
+// imagefmt.Check); without it, a zero imagefmt.Limits (its defaults).
+func (w *RandomWriter) SetLimits(l imagefmt.Limits) { w.limits = l }
 
 // Prepare creates the copy's volume of size bytes, all holes. Called
 // again, it starts over with an empty volume.
@@ -83,9 +88,11 @@ func (w *RandomWriter) Sync() error {
 
 // Commit makes the volume a ready, read-only copy whose checksum is
 // checksum, which the caller has verified to be the SHA-512 of the content
-// written. Content that is a qcow2 image is refused (a v2 copy holds raw
-// content; restore such a backup to a file and Import it). On any error
-// the volume is deleted.
+// written. Content that is a qcow2 image is refused: one that
+// imagefmt.Check refuses under the limits with an error wrapping
+// imagefmt.ErrRefused that says why; any other with ErrQcow2Content (a v2
+// copy holds raw content; restore such a backup to a file and Import it).
+// On any error the volume is deleted.
 func (w *RandomWriter) Commit(checksum string) (Config, error) {
 	if w.finished {
 		return Config{}, fmt.Errorf("commit copy %s: writer already finished", w.id)
@@ -106,7 +113,7 @@ func (w *RandomWriter) commit(checksum string) (Config, error) {
 	if checksum == "" {
 		return Config{}, fmt.Errorf("commit copy %s: no checksum given; pass the verified SHA-512 of the content", w.id)
 	}
-	info, err := imagefmt.DetectReader(w.vol, w.vol.Size())
+	info, err := imagefmt.Check(w.vol, w.vol.Size(), w.limits)
 	if err != nil {
 		return Config{}, fmt.Errorf("commit copy %s: %w", w.id, err)
 	}

@@ -32,18 +32,24 @@ type Target struct {
 // Params lists the URL query parameters the driver accepts: none.
 var Params []string
 
-// Open is the registry's entry point: u must be file:///abs/path.
-// The secret is unused. The directory is not touched; Check reports whether
-// it exists and is writable.
+// Open is the registry's entry point: u must be file:///abs/path, neither
+// "/" nor a system directory (CheckRoot, symlinks resolved). The secret is
+// unused. The directory is not written; Check reports whether it exists
+// and is writable.
 func Open(_ context.Context, u *url.URL, _ map[string]string) (target.Target, error) {
 	root, err := RootFromURL(u)
 	if err != nil {
 		return nil, err
 	}
+	if err := CheckRoot(u.Path); err != nil {
+		return nil, err
+	}
 	return New(root), nil
 }
 
-// RootFromURL validates a file:// URL and returns its directory.
+// RootFromURL validates a file:// URL and returns its directory. It
+// refuses "/" and the system directories as written; CheckRoot also
+// resolves symlinks.
 func RootFromURL(u *url.URL) (string, error) {
 	if u.Scheme != Scheme {
 		return "", fmt.Errorf("file target URL %q: scheme must be %q", u.Redacted(), Scheme)
@@ -54,7 +60,11 @@ func RootFromURL(u *url.URL) (string, error) {
 	if u.Path == "" || !filepath.IsAbs(u.Path) {
 		return "", fmt.Errorf("file target URL %q: path must be absolute, as in file:///absolute/path", u.Redacted())
 	}
-	return filepath.Clean(u.Path), nil
+	root := filepath.Clean(u.Path)
+	if err := judge(root, root); err != nil {
+		return "", err
+	}
+	return root, nil
 }
 
 // New returns a target rooted at the absolute directory root, which must
@@ -72,9 +82,13 @@ func (t *Target) path(key string) string {
 	return filepath.Join(t.root, filepath.FromSlash(key))
 }
 
-// Check verifies the root is an existing, writable directory.
+// Check verifies the root is an existing, writable directory that is not
+// "/" nor a system directory (ErrForbiddenRoot, permanent).
 func (t *Target) Check(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
+		return target.NewError(target.OpCheck, "", target.KindPermanent, err)
+	}
+	if err := CheckRoot(t.root); err != nil {
 		return target.NewError(target.OpCheck, "", target.KindPermanent, err)
 	}
 	fi, err := os.Stat(t.root)

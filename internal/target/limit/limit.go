@@ -9,7 +9,10 @@ import (
 	"github.com/plinth-storage/plinth/internal/target"
 )
 
-var _ target.Target = (*Target)(nil)
+var (
+	_ target.Target     = (*Target)(nil)
+	_ target.DirRemover = (*Target)(nil)
+)
 
 // Target admits at most n concurrent calls into the wrapped target.
 type Target struct {
@@ -123,4 +126,14 @@ func (l *Target) listing(ctx context.Context, op, dir string, fn func(target.Ent
 		held = true
 		return nil
 	})
+}
+
+// RemoveEmptyDir runs the wrapped target's RemoveEmptyDir (see
+// target.DirRemover) within the cap.
+func (l *Target) RemoveEmptyDir(ctx context.Context, dir string) error {
+	if err := l.acquire(ctx, target.OpRemoveDir, dir); err != nil {
+		return err
+	}
+	defer l.release()
+	return target.RemoveEmptyDirOf(ctx, l.Target, dir)
 }

@@ -9,7 +9,10 @@ import (
 	"github.com/plinth-storage/plinth/internal/target"
 )
 
-var _ target.Target = (*Target)(nil)
+var (
+	_ target.Target     = (*Target)(nil)
+	_ target.DirRemover = (*Target)(nil)
+)
 
 // Target records metrics for the target it wraps.
 type Target struct {
@@ -95,4 +98,13 @@ func (m *Target) listing(op string, fn func(target.Entry) error, list func(func(
 	})
 	m.observe(op, time.Since(start)-inFn, err, fnErr != nil && err == fnErr)
 	return err
+}
+
+// RemoveEmptyDir is counted and timed when the wrapped target has it (see
+// target.DirRemover); otherwise it fails at once, uncounted.
+func (m *Target) RemoveEmptyDir(ctx context.Context, dir string) error {
+	if _, ok := m.Target.(target.DirRemover); !ok {
+		return target.RemoveEmptyDirOf(ctx, m.Target, dir)
+	}
+	return m.timed(target.OpRemoveDir, func() error { return target.RemoveEmptyDirOf(ctx, m.Target, dir) })
 }

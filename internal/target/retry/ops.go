@@ -76,3 +76,9 @@ func (r *Target) listing(ctx context.Context, op, dir string, fn func(target.Ent
 	}
 	return err
 }
+
+// RemoveEmptyDir retries transient failures of the wrapped target's
+// RemoveEmptyDir (see target.DirRemover); removing twice is harmless.
+func (r *Target) RemoveEmptyDir(ctx context.Context, dir string) error {
+	return r.do(ctx, target.OpRemoveDir, dir, func() error { return target.RemoveEmptyDirOf(ctx, r.Target, dir) })
+}

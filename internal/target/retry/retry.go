@@ -13,7 +13,10 @@ import (
 	"github.com/plinth-storage/plinth/internal/target"
 )
 
-var _ target.Target = (*Target)(nil)
+var (
+	_ target.Target     = (*Target)(nil)
+	_ target.DirRemover = (*Target)(nil)
+)
 
 // Options bound the retries. Zero fields take the defaults.
 type Options struct {

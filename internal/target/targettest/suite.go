@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) target.Target) {
 		{"Walk", testWalk},
 		{"Delete", testDelete},
 		{"DeleteNoPrefixSemantics", testDeleteNoPrefix},
+		{"RemoveEmptyDir", testRemoveEmptyDir},
 		{"LonghornKeys", testLonghornKeys},
 		{"InvalidKeys", testInvalidKeys},
 		{"Concurrent", testConcurrent},

@@ -30,11 +30,15 @@ type env struct {
 }
 
 // storeOptions are the daemon's defaults except for a shortened lock
-// protocol (Longhorn's 150 s expiry and 2 s check wait would make the
-// matrix take an hour).
+// protocol (Longhorn's 2 s check wait and 60 s refresh would make the
+// matrix slow). The expiry stays well above an outage plus the retry
+// budgets of the operation and of its release (about 6 s in row down), so
+// that a lock file left by a failed release still blocks the other type
+// when the server is back: it is the background releaser, not expiry,
+// that must remove it.
 func storeOptions() backupstore.Options {
 	return backupstore.Options{
-		Lock:        lock.Config{Expiry: 3 * time.Second, Refresh: 500 * time.Millisecond, CheckWait: 5 * time.Millisecond},
+		Lock:        lock.Config{Expiry: 20 * time.Second, Refresh: 500 * time.Millisecond, CheckWait: 5 * time.Millisecond},
 		LockTimeout: 10 * time.Second,
 	}
 }
@@ -63,6 +67,7 @@ type outcome struct {
 	leak   string // what cleanup could not do, if anything
 	// Left on the store after every backup was deleted and GC ran.
 	orphans, cfgs, locks int
+	lockKeys             []string // the lock directory's entries left
 }
 
 // verdict names the outcome for the table; bad is true when the case
@@ -114,7 +119,9 @@ func runCase(t *testing.T, e *env, f fault, s stage) outcome {
 		o.wrong = checkAcked(ctx, e)
 	}
 	o.leak = cleanup(ctx, e)
-	o.orphans, o.cfgs, o.locks = count(t, ctx, e.raw, format.BlocksDir), count(t, ctx, e.raw, format.ConfigsDir), count(t, ctx, e.raw, format.LockDir)
+	o.orphans, o.cfgs = len(entries(t, ctx, e.raw, format.BlocksDir)), len(entries(t, ctx, e.raw, format.ConfigsDir))
+	o.lockKeys = entries(t, ctx, e.raw, format.LockDir)
+	o.locks = len(o.lockKeys)
 	return o
 }
 
@@ -172,13 +179,13 @@ func cleanup(ctx context.Context, e *env) string {
 	return ""
 }
 
-// count is the number of objects left under dir, read from the driver
-// itself.
-func count(t *testing.T, ctx context.Context, raw target.Target, dir string) int {
+// entries are the keys of the objects left under dir, read from the
+// driver itself.
+func entries(t *testing.T, ctx context.Context, raw target.Target, dir string) []string {
 	t.Helper()
-	n := 0
-	if err := raw.Walk(ctx, dir, func(target.Entry) error { n++; return nil }); err != nil {
+	var keys []string
+	if err := raw.Walk(ctx, dir, func(e target.Entry) error { keys = append(keys, e.Key); return nil }); err != nil {
 		t.Fatalf("walk %s to count what is left: %v", dir, err)
 	}
-	return n
+	return keys
 }

@@ -3,6 +3,7 @@ package faultsuite
 import (
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -62,7 +63,7 @@ func (o outcome) detail() string {
 	case o.second != nil:
 		return fmt.Sprintf("still failing after the fault was lifted: %v", o.second)
 	case o.locks > 0:
-		return fmt.Sprintf("%d lock file(s) stay on the store after every operation returned (first attempt: %v)", o.locks, o.first)
+		return fmt.Sprintf("%d lock file(s) stay on the store after every operation returned (%s; first attempt: %v)", o.locks, strings.Join(o.lockKeys, ", "), o.first)
 	}
 	return ""
 }

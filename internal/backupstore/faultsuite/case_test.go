@@ -122,6 +122,11 @@ func runCase(t *testing.T, e *env, f fault, s stage) outcome {
 	o.orphans, o.cfgs = len(entries(t, ctx, e.raw, format.BlocksDir)), len(entries(t, ctx, e.raw, format.ConfigsDir))
 	o.lockKeys = entries(t, ctx, e.raw, format.LockDir)
 	o.locks = len(o.lockKeys)
+	for _, k := range o.lockKeys { // for diagnosis: which write left it
+		body, gerr := e.raw.Get(ctx, k)
+		st, serr := e.raw.Stat(ctx, k)
+		t.Logf("lock entry left: %s holds %s (%v), server mtime %s (%v), now %s", k, body, gerr, st.ModTime.Format(time.RFC3339Nano), serr, time.Now().Format(time.RFC3339Nano))
+	}
 	return o
 }
 

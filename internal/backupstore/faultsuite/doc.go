@@ -12,9 +12,9 @@
 //
 // Run it with
 //
-//	go test -count=1 -parallel 5 ./internal/backupstore/faultsuite
+//	go test -count=1 ./internal/backupstore/faultsuite
 //
 // and regenerate docs/reliability.md's table from a run with
 //
-//	PLINTH_RELIABILITY_TABLE=docs/reliability.md go test -count=1 -parallel 5 ./internal/backupstore/faultsuite
+//	PLINTH_RELIABILITY_TABLE=docs/reliability.md go test -count=1 ./internal/backupstore/faultsuite
 package faultsuite

@@ -18,6 +18,7 @@ type Locker struct {
 	dir     string
 	cfg     Config
 	journal Journal
+	bg      releaser
 }
 
 // Journal records the lock files this process writes, so that after a
@@ -58,44 +59,59 @@ func (l *Locker) journalRemove(key string) error {
 
 // New returns a Locker for dir (format.LockDir for backing images).
 func New(tgt target.Target, dir string, cfg Config) *Locker {
-	return &Locker{tgt: tgt, dir: dir, cfg: cfg}
+	l := &Locker{tgt: tgt, dir: dir, cfg: cfg}
+	l.bg.init()
+	return l
 }
 
 // TryAcquire makes one attempt, as upstream does: write our file, wait
 // CheckWait, check the others. It returns an error wrapping ErrConflict if
-// another type holds the store (our file is removed again). The returned
-// lock's Context derives from ctx.
+// another type holds the store. On every error after the journal entry
+// was made, including a failed first write (which may have reached the
+// server although it reported an error), our file is deleted again; if
+// that delete fails too, the background releaser (see Held.Release) keeps
+// trying. The returned lock's Context derives from ctx.
 func (l *Locker) TryAcquire(ctx context.Context, t Type) (*Held, error) {
 	name := newName()
 	key := target.JoinKey(l.dir, name+".lck")
 	if err := l.journalAdd(key); err != nil {
 		return nil, err
 	}
-	if err := l.tgt.Put(ctx, key, encodeBody(name, t, false)); err != nil {
-		return nil, fmt.Errorf("write lock file %s: %w", key, err)
-	}
-	fail := func(err error) (*Held, error) {
-		// Best effort: an orphan expires after Expiry anyway.
-		cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		defer cancel()
-		if l.tgt.Delete(cleanup, key) == nil {
-			_ = l.journalRemove(key) // harmless if it fails; err is what matters
-		}
-		return nil, err
+	err := l.tgt.Put(ctx, key, encodeBody(name, t, false))
+	written := time.Now() // the file's server mtime is no later than this
+	if err != nil {
+		return l.abandon(ctx, key, written, fmt.Errorf("write lock file %s: %w", key, err))
 	}
 	if err := sleep(ctx, l.cfg.CheckWait); err != nil {
-		return fail(err)
+		return l.abandon(ctx, key, written, err)
 	}
 	if err := l.check(ctx, key, name, t); err != nil {
-		return fail(err)
+		return l.abandon(ctx, key, written, err)
 	}
-	if err := l.tgt.Put(ctx, key, encodeBody(name, t, true)); err != nil {
-		return fail(fmt.Errorf("mark lock file %s acquired: %w", key, err))
+	err = l.tgt.Put(ctx, key, encodeBody(name, t, true))
+	written = time.Now()
+	if err != nil {
+		return l.abandon(ctx, key, written, fmt.Errorf("mark lock file %s acquired: %w", key, err))
 	}
-	h := &Held{l: l, key: key, stop: make(chan struct{}), done: make(chan struct{})}
+	h := &Held{l: l, key: key, stop: make(chan struct{}), done: make(chan struct{}), lastWrite: written}
 	h.ctx, h.cancel = context.WithCancelCause(ctx)
 	go l.refresh(h, name, t)
 	return h, nil
+}
+
+// abandon removes the lock file of a failed attempt and returns err. The
+// file may exist even if its write failed (the request can fail after the
+// server stored it), so the delete is always tried; if it fails, the file
+// is handed to the background releaser and stays in the journal.
+func (l *Locker) abandon(ctx context.Context, key string, lastWrite time.Time, err error) (*Held, error) {
+	cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	if derr := l.tgt.Delete(cleanup, key); derr != nil {
+		l.releaseLater(key, lastWrite.Add(l.cfg.Expiry))
+		return nil, err
+	}
+	_ = l.journalRemove(key) // harmless if it fails; err is what matters
+	return nil, err
 }
 
 // Acquire retries TryAcquire with jittered exponential backoff (from

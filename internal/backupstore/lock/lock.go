@@ -112,6 +112,11 @@ type Held struct {
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 	done   chan struct{}
+	// lastWrite is when the last write of the file (refresh) returned,
+	// successful or not: the file's server mtime is no later than it, so
+	// peers consider the file expired by lastWrite+Expiry. Written by the
+	// refresh goroutine, read by Release after it stopped.
+	lastWrite time.Time
 }
 
 // Context is cancelled (cause ErrLost) if the lock is lost, and on Release.

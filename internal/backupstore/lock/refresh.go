@@ -31,6 +31,7 @@ func (l *Locker) refresh(h *Held, name string, t Type) {
 		ctx, cancel := context.WithTimeout(context.Background(), l.cfg.Refresh)
 		err := l.tgt.Put(ctx, h.key, body)
 		cancel()
+		h.lastWrite = time.Now() // even a failed write may have landed
 		if err == nil {
 			lastOK, next = started, l.cfg.Refresh
 			continue
@@ -43,10 +44,19 @@ func (l *Locker) refresh(h *Held, name string, t Type) {
 	}
 }
 
-// Release stops refreshing, removes the lock file and cancels Context.
-// It is safe to call more than once; only the first call acts. The
-// returned error (a failed delete, or a failed journal update after the
-// delete) is informational: the file expires, the journal entry is harmless.
+// Release stops refreshing, cancels Context and deletes the lock file.
+// It is safe to call more than once; only the first call acts, and it
+// returns within about releaseTimeout (30 s) whatever the target does.
+//
+// It returns nil once the file is deleted and removed from the journal (a
+// failed journal update is returned, and is harmless). If the delete
+// fails (the server is down, ctx ended), the lock is not forgotten: it
+// stays in the journal and a background releaser of the Locker keeps
+// deleting it, with jittered exponential backoff, until a delete
+// succeeds, the lock's own expiry has passed (peers ignore it from then
+// on and the journal removes it at the next start) or Locker.Close is
+// called. The returned error then wraps ErrReleasePending; the caller
+// need do nothing about it.
 func (h *Held) Release(ctx context.Context) error {
 	var err error
 	h.once.Do(func() { err = h.release(ctx) })
@@ -57,10 +67,13 @@ func (h *Held) release(ctx context.Context) error {
 	close(h.stop)
 	<-h.done
 	h.cancel(context.Canceled)
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 	defer cancel()
 	if err := h.l.tgt.Delete(ctx, h.key); err != nil {
-		return fmt.Errorf("remove lock file %s (it expires by itself): %w", h.key, err)
+		if !h.l.releaseLater(h.key, h.lastWrite.Add(h.l.cfg.Expiry)) {
+			return fmt.Errorf("remove lock file %s (the locker is closed: the file expires by itself and the journal removes it at the next start): %w", h.key, err)
+		}
+		return fmt.Errorf("remove lock file %s: %w; %w", h.key, err, ErrReleasePending)
 	}
 	return h.l.journalRemove(h.key)
 }

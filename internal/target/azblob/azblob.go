@@ -35,12 +35,17 @@ type Driver struct {
 // New returns a driver for u (see parseConfig) with the credentials in
 // secret (AZBLOB_ACCOUNT_NAME, AZBLOB_ACCOUNT_KEY, optional
 // AZBLOB_ENDPOINT and AZBLOB_CERT). It does not contact the service:
-// Check does.
+// Check does. Every request is bounded (see timeouts).
 func New(ctx context.Context, u *url.URL, secret map[string]string) (*Driver, error) {
 	cfg, err := parseConfig(u, secret)
 	if err != nil {
 		return nil, target.NewError(target.OpCheck, "", target.KindPermanent, err)
 	}
+	return newDriver(cfg)
+}
+
+// newDriver builds the SDK client for a parsed configuration.
+func newDriver(cfg config) (*Driver, error) {
 	hc, err := cfg.httpClient()
 	if err != nil {
 		return nil, target.NewError(target.OpCheck, "", target.KindPermanent, err)
@@ -55,7 +60,8 @@ func New(ctx context.Context, u *url.URL, secret map[string]string) (*Driver, er
 		Transport: hc,
 		// The retry decorator above the driver owns retries; the SDK makes
 		// only a quick second try so an outage is reported promptly.
-		Retry: policy.RetryOptions{MaxRetries: 1, RetryDelay: 200 * time.Millisecond, MaxRetryDelay: time.Second},
+		Retry: policy.RetryOptions{MaxRetries: 1, RetryDelay: 200 * time.Millisecond, MaxRetryDelay: time.Second,
+			TryTimeout: cfg.timeouts.try},
 	}}
 	client, err := azblob.NewClientWithSharedKeyCredential(cfg.serviceURL, cred, opts)
 	if err != nil {
@@ -71,7 +77,7 @@ var errBadKey = errors.New("azblob target: " + SecretAccountKey + " is not a val
 // the credentials are accepted and the container exists.
 func (d *Driver) Check(ctx context.Context) error {
 	_, err := d.container.GetProperties(ctx, nil)
-	return d.classify(target.OpCheck, "", err)
+	return d.classify(ctx, target.OpCheck, "", err)
 }
 
 // Properties reports the driver's capabilities.

@@ -1,8 +1,10 @@
 package azblob
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -26,14 +28,29 @@ func (e *serviceError) Error() string {
 
 func (e *serviceError) Unwrap() error { return e.err }
 
-// classify maps an SDK error to a *target.Error. A missing blob is
-// not-found; a missing container is permanent for every operation (the
-// target is misconfigured, and a listing of it must not read as empty);
-// refused credentials are permanent; throttling, timeouts and 5xx are
-// transient.
-func (d *Driver) classify(op, key string, err error) error {
+// isTimeout reports a network timeout (as net/http's response header
+// timeout returns).
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// classify maps an SDK error of a call made under ctx to a *target.Error.
+// A missing blob is not-found; a missing container is permanent for every
+// operation (the target is misconfigured, and a listing of it must not
+// read as empty); refused credentials are permanent; throttling, timeouts
+// (including the driver's own per-request ones, while ctx is not done)
+// and 5xx are transient.
+func (d *Driver) classify(ctx context.Context, op, key string, err error) error {
 	if err == nil {
 		return nil
+	}
+	if ctx.Err() == nil && (errors.Is(err, context.DeadlineExceeded) || isTimeout(err)) {
+		// Not %w: the per-try deadline is not the caller's, and a wrapped
+		// DeadlineExceeded would read as permanent.
+		return target.NewError(op, key, target.KindTransient,
+			fmt.Errorf("Azure Blob endpoint %s did not answer in time (per-request limits: %s for response headers, %s per try): %v",
+				d.cfg.serviceURL, d.cfg.timeouts.responseHeader, d.cfg.timeouts.try, err))
 	}
 	var re *azcore.ResponseError
 	if !errors.As(err, &re) {

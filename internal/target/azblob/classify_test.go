@@ -1,6 +1,7 @@
 package azblob
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -29,12 +30,12 @@ func TestClassify(t *testing.T) {
 		{errors.New("dial tcp: connection refused"), target.KindTransient, "connection refused"},
 	}
 	for _, c := range cases {
-		err := d.classify(target.OpGet, "k", c.err)
+		err := d.classify(context.Background(), target.OpGet, "k", c.err)
 		if target.KindOf(err) != c.kind || !strings.Contains(err.Error(), c.msg) {
 			t.Errorf("classify(%v) = %q kind %v, want kind %v mentioning %q", c.err, err, target.KindOf(err), c.kind, c.msg)
 		}
 	}
-	if !errors.Is(d.classify(target.OpGet, "k", resp(404, "BlobNotFound")), target.ErrNotFound) {
+	if !errors.Is(d.classify(context.Background(), target.OpGet, "k", resp(404, "BlobNotFound")), target.ErrNotFound) {
 		t.Error("a missing blob does not wrap target.ErrNotFound")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Secret keys, as Longhorn names them.
@@ -29,7 +30,26 @@ type config struct {
 	key        string
 	serviceURL string // https://<account>.blob.<suffix>/ or <AZBLOB_ENDPOINT>/<account>/
 	certPEM    string
+	timeouts   timeouts
 }
+
+// timeouts bound one request, so that a server that accepts a connection
+// and never answers fails the call (transient, retried by the retry
+// decorator) instead of hanging it: the backup controller gives
+// operations no deadline. Tests shorten them.
+type timeouts struct {
+	// responseHeader bounds the wait for response headers once the request
+	// is sent, as the S3 driver's transport does.
+	responseHeader time.Duration
+	// try bounds one whole try, body included (the SDK's TryTimeout): a
+	// server that sends headers and then stalls the body. Generous enough
+	// for a 2 MiB block over a slow link.
+	try time.Duration
+}
+
+// defaultTimeouts match the S3 driver (2 min for response headers) and
+// the SMB driver's per-call bound (5 min).
+var defaultTimeouts = timeouts{responseHeader: 2 * time.Minute, try: 5 * time.Minute}
 
 // parseConfig reads azblob://container@endpointSuffix/path or
 // azblob://container/path (Longhorn's forms) and the secret. Like
@@ -38,7 +58,7 @@ type config struct {
 // the first path element; an endpoint that already ends in /<account> is
 // used as is.
 func parseConfig(u *url.URL, secret map[string]string) (config, error) {
-	cfg := config{account: secret[SecretAccountName], key: secret[SecretAccountKey], certPEM: secret[SecretCert]}
+	cfg := config{account: secret[SecretAccountName], key: secret[SecretAccountKey], certPEM: secret[SecretCert], timeouts: defaultTimeouts}
 	if u.Scheme != "azblob" {
 		return cfg, fmt.Errorf("azblob target URL %q: scheme must be azblob", u.Redacted())
 	}
@@ -73,10 +93,14 @@ func parseConfig(u *url.URL, secret map[string]string) (config, error) {
 	return cfg, nil
 }
 
-// httpClient returns the transport for the SDK: the default one, with the
-// PEM bundle of AZBLOB_CERT added to the system roots when given.
+// httpClient returns the transport for the SDK: the default one (proxy
+// from the environment, 30 s dial timeout) with the S3 driver's response
+// header and TLS handshake timeouts, and the PEM bundle of AZBLOB_CERT
+// added to the system roots when given.
 func (c config) httpClient() (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.ResponseHeaderTimeout = c.timeouts.responseHeader
+	tr.TLSHandshakeTimeout = 15 * time.Second
 	if c.certPEM != "" {
 		pool, err := x509.SystemCertPool()
 		if err != nil {

@@ -20,7 +20,7 @@ func (d *Driver) List(ctx context.Context, dir string, fn func(target.Entry) err
 	for pager.More() {
 		page, err := pager.NextPage(ctx)
 		if err != nil {
-			return d.classify(target.OpList, dir, err)
+			return d.classify(ctx, target.OpList, dir, err)
 		}
 		for _, p := range page.Segment.BlobPrefixes {
 			if p.Name == nil {
@@ -49,7 +49,7 @@ func (d *Driver) Walk(ctx context.Context, dir string, fn func(target.Entry) err
 	for pager.More() {
 		page, err := pager.NextPage(ctx)
 		if err != nil {
-			return d.classify(target.OpWalk, dir, err)
+			return d.classify(ctx, target.OpWalk, dir, err)
 		}
 		for _, b := range page.Segment.BlobItems {
 			if err := d.report(b, fn); err != nil {

@@ -18,7 +18,7 @@ func (d *Driver) Put(ctx context.Context, key string, data []byte) error {
 	}
 	bb := d.container.NewBlockBlobClient(d.blobName(key))
 	_, err := bb.UploadBuffer(ctx, data, nil)
-	return d.classify(target.OpPut, key, err)
+	return d.classify(ctx, target.OpPut, key, err)
 }
 
 // Get downloads the whole blob under key.
@@ -28,7 +28,7 @@ func (d *Driver) Get(ctx context.Context, key string) ([]byte, error) {
 	}
 	resp, err := d.container.NewBlobClient(d.blobName(key)).DownloadStream(ctx, nil)
 	if err != nil {
-		return nil, d.classify(target.OpGet, key, err)
+		return nil, d.classify(ctx, target.OpGet, key, err)
 	}
 	defer resp.Body.Close()
 	var buf bytes.Buffer
@@ -36,7 +36,7 @@ func (d *Driver) Get(ctx context.Context, key string) ([]byte, error) {
 		buf.Grow(int(*resp.ContentLength))
 	}
 	if _, err := io.Copy(&buf, resp.Body); err != nil {
-		return nil, d.classify(target.OpGet, key, err)
+		return nil, d.classify(ctx, target.OpGet, key, err)
 	}
 	return buf.Bytes(), nil
 }
@@ -48,7 +48,7 @@ func (d *Driver) Stat(ctx context.Context, key string) (target.Entry, error) {
 	}
 	props, err := d.container.NewBlobClient(d.blobName(key)).GetProperties(ctx, nil)
 	if err != nil {
-		return target.Entry{}, d.classify(target.OpStat, key, err)
+		return target.Entry{}, d.classify(ctx, target.OpStat, key, err)
 	}
 	e := target.Entry{Key: key}
 	if props.ContentLength != nil {
@@ -70,5 +70,5 @@ func (d *Driver) Delete(ctx context.Context, key string) error {
 	if bloberror.HasCode(err, bloberror.BlobNotFound) {
 		return nil
 	}
-	return d.classify(target.OpDelete, key, err)
+	return d.classify(ctx, target.OpDelete, key, err)
 }

@@ -18,9 +18,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/plinth-storage/plinth/internal/api/rancher"
-	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/controller/backingimage"
 	"github.com/plinth-storage/plinth/internal/controller/node"
+	"github.com/plinth-storage/plinth/internal/errkind"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/settings"
 	"github.com/plinth-storage/plinth/internal/store"
@@ -124,16 +124,26 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	rancher.WriteJSON(w, r, http.StatusOK, map[string]string{"status": "ok", "node": s.d.NodeID})
 }
 
-// writeErr answers with err mapped to its status: apierr errors carry
-// their own, store errors map to 404/409, the rest are 500.
+// writeErr answers with err's error envelope and status (statusOf).
 func writeErr(w http.ResponseWriter, r *http.Request, err error) {
-	if rancher.StatusOf(err) == http.StatusInternalServerError {
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			err = &apierr.Error{Status: http.StatusNotFound, Msg: err.Error(), Err: err}
-		case errors.Is(err, store.ErrExists), errors.Is(err, store.ErrConflict):
-			err = &apierr.Error{Status: http.StatusConflict, Msg: err.Error(), Err: err}
-		}
+	rancher.WriteErr(w, r, withKind(err))
+}
+
+// statusOf is the HTTP status for err: its errkind kind's (rancher.StatusOf),
+// with store errors read as not found (404) or conflict (409), else 500.
+func statusOf(err error) int { return rancher.StatusOf(withKind(err)) }
+
+// withKind gives a store error that carries no kind its kind; other errors
+// are returned as they are.
+func withKind(err error) error {
+	if rancher.StatusOf(err) != http.StatusInternalServerError {
+		return err
 	}
-	rancher.WriteErr(w, r, err)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return &errkind.Error{Kind: errkind.KindNotFound, Msg: err.Error(), Err: err}
+	case errors.Is(err, store.ErrExists), errors.Is(err, store.ErrConflict):
+		return &errkind.Error{Kind: errkind.KindConflict, Msg: err.Error(), Err: err}
+	}
+	return err
 }

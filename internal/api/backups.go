@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"github.com/plinth-storage/plinth/internal/api/rancher"
-	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/apitypes"
 	"github.com/plinth-storage/plinth/internal/controller/backup"
+	"github.com/plinth-storage/plinth/internal/errkind"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/store"
 )
@@ -152,7 +152,7 @@ func (s *Server) backupAction(w http.ResponseWriter, r *http.Request) {
 		}
 		rancher.WriteJSON(w, r, http.StatusOK, rep)
 	default:
-		writeErr(w, r, apierr.BadRequest("unknown action %q on a backup: use backupBackingImageRestore, backupBackingImageVerify or backupBackingImageRetry", a))
+		writeErr(w, r, errkind.BadRequest("unknown action %q on a backup: use backupBackingImageRestore, backupBackingImageVerify or backupBackingImageRetry", a))
 	}
 }
 
@@ -202,7 +202,7 @@ func (s *Server) batchBackup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(in.BackingImageNames) == 0 {
-		writeErr(w, r, apierr.Invalid("backingImageNames is required: the images to back up"))
+		writeErr(w, r, errkind.Invalid("backingImageNames is required: the images to back up"))
 		return
 	}
 	results := s.d.Backups.Service.Batch(r.Context(), in)
@@ -211,7 +211,7 @@ func (s *Server) batchBackup(w http.ResponseWriter, r *http.Request) {
 	for _, res := range results {
 		item := apitypes.BackupBackingImageBatchResult{BackingImageName: res.Image}
 		if res.Err != nil {
-			item.Error = &apitypes.BatchItemError{Status: apierr.StatusOf(res.Err), Message: res.Err.Error()}
+			item.Error = &apitypes.BatchItemError{Status: statusOf(res.Err), Message: res.Err.Error()}
 		} else {
 			b := toBackup(res.Backup)
 			b.Type, b.ID = schemaBackup, b.Name

@@ -11,6 +11,7 @@ import (
 	"github.com/plinth-storage/plinth/internal/apitypes"
 	"github.com/plinth-storage/plinth/internal/backupstore"
 	"github.com/plinth-storage/plinth/internal/controller/runner"
+	"github.com/plinth-storage/plinth/internal/errkind"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/settings"
 	"github.com/plinth-storage/plinth/internal/store"
@@ -166,7 +167,7 @@ func (c *Controller) deleteRemote(ctx context.Context, b model.Backup) error {
 	}
 	st, bt, err := c.Stores.Get(ctx, b.BackupTargetName)
 	if err != nil {
-		if apierrNotFound(err) {
+		if errors.Is(err, errkind.KindNotFound) {
 			return nil // the target is gone; nothing remote to delete through it
 		}
 		return err

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/apitypes"
 	"github.com/plinth-storage/plinth/internal/backupstore"
 	"github.com/plinth-storage/plinth/internal/model"
@@ -120,5 +119,3 @@ type CopySource interface {
 	backupstore.Source
 	Close() error
 }
-
-func apierrNotFound(err error) bool { return apierr.StatusOf(err) == 404 }

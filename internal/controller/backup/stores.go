@@ -15,8 +15,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/backupstore"
+	"github.com/plinth-storage/plinth/internal/errkind"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/store"
 	"github.com/plinth-storage/plinth/internal/target"
@@ -51,12 +51,12 @@ type openStore struct {
 }
 
 // Get returns the store of the named target, opening its driver if needed.
-// A missing target is an apierr 404; a target that cannot be opened (bad
-// URL, missing secret) is an apierr 503 with the reason.
+// A missing target is an errkind.NotFound; a target that cannot be opened (bad
+// URL, missing secret) is an errkind.Unavailable with the reason.
 func (s *Stores) Get(ctx context.Context, name string) (*backupstore.Store, model.BackupTarget, error) {
 	v, err := s.Targets.Get(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, model.BackupTarget{}, apierr.NotFound("backup target %s not found", name)
+		return nil, model.BackupTarget{}, errkind.NotFound("backup target %s not found", name)
 	}
 	if err != nil {
 		return nil, model.BackupTarget{}, err
@@ -68,7 +68,7 @@ func (s *Stores) Get(ctx context.Context, name string) (*backupstore.Store, mode
 
 func (s *Stores) openTarget(ctx context.Context, bt model.BackupTarget) (*backupstore.Store, error) {
 	if bt.URL == "" {
-		return nil, apierr.Unavailable("backup target %s has no URL; set one with backupTargetUpdate", bt.Name)
+		return nil, errkind.Unavailable("backup target %s has no URL; set one with backupTargetUpdate", bt.Name)
 	}
 	secret, err := s.secretData(ctx, bt)
 	if err != nil {
@@ -89,7 +89,7 @@ func (s *Stores) openTarget(ctx context.Context, bt model.BackupTarget) (*backup
 	}
 	tgt, err := s.open(ctx, bt.URL, secret)
 	if err != nil {
-		return nil, apierr.Unavailable("backup target %s: %v", bt.Name, err)
+		return nil, errkind.Unavailable("backup target %s: %v", bt.Name, err)
 	}
 	opts := s.StoreOptions
 	if s.Journal != nil {
@@ -117,7 +117,7 @@ func (s *Stores) secretData(ctx context.Context, bt model.BackupTarget) (map[str
 	}
 	sec, err := s.Secrets.Get(ctx, bt.CredentialSecret)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, apierr.Unavailable("backup target %s: credential secret %s does not exist; create it with POST /v1/secrets", bt.Name, bt.CredentialSecret)
+		return nil, errkind.Unavailable("backup target %s: credential secret %s does not exist; create it with POST /v1/secrets", bt.Name, bt.CredentialSecret)
 	}
 	if err != nil {
 		return nil, err

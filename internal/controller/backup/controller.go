@@ -165,7 +165,8 @@ func (c *Controller) deleteRemote(ctx context.Context, b model.Backup) error {
 			"backup", b.Name, "target", b.BackupTargetName)
 		return nil
 	}
-	st, bt, err := c.Stores.Get(ctx, b.BackupTargetName)
+	st, bt, release, err := c.Stores.Acquire(ctx, b.BackupTargetName)
+	defer release()
 	if err != nil {
 		if errors.Is(err, errkind.KindNotFound) {
 			return nil // the target is gone; nothing remote to delete through it

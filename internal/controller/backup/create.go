@@ -54,7 +54,8 @@ func (s *Service) Create(ctx context.Context, image string, in apitypes.BackupBa
 	if err != nil {
 		return model.Backup{}, err
 	}
-	st, bt, err := s.Stores.Get(ctx, targetName)
+	st, bt, release, err := s.Stores.Acquire(ctx, targetName)
+	defer release()
 	if err != nil {
 		return model.Backup{}, err
 	}

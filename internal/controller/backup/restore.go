@@ -105,7 +105,8 @@ func (r *Restorer) restoreOnce(ctx context.Context, image, targetName string, po
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer r.Stores.Track(targetName, cancel)()
-	st, _, err := r.Stores.Get(ctx, targetName)
+	st, _, release, err := r.Stores.Acquire(ctx, targetName)
+	defer release()
 	if err != nil {
 		return "", err
 	}
@@ -138,7 +139,8 @@ func (r *Restorer) Format(ctx context.Context, params map[string]string) (imagef
 	if err != nil {
 		return "", err
 	}
-	st, _, err := r.Stores.Get(ctx, params[ParamBackupTarget])
+	st, _, release, err := r.Stores.Acquire(ctx, params[ParamBackupTarget])
+	defer release()
 	if err != nil {
 		return "", err
 	}
@@ -165,7 +167,8 @@ func (s *Service) Verify(ctx context.Context, name string) (apitypes.BackupVerif
 		return apitypes.BackupVerifyReport{}, err
 	}
 	b := v.Value
-	st, bt, err := s.Stores.Get(ctx, b.BackupTargetName)
+	st, bt, release, err := s.Stores.Acquire(ctx, b.BackupTargetName)
+	defer release()
 	if err != nil {
 		return apitypes.BackupVerifyReport{}, err
 	}

@@ -58,7 +58,8 @@ func (c *Controller) backup(ctx context.Context, b model.Backup) error {
 		return permanent(err)
 	}
 	defer src.Close()
-	st, bt, err := c.Stores.Get(ctx, b.BackupTargetName)
+	st, bt, release, err := c.Stores.Acquire(ctx, b.BackupTargetName)
+	defer release()
 	if err != nil {
 		return err
 	}

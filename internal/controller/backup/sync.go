@@ -20,7 +20,8 @@ import (
 // removed, but only on the strength of a listing that succeeded. Records of
 // backups this installation is still making are never touched.
 func (c *TargetController) sync(ctx context.Context, bt model.BackupTarget) error {
-	st, err := c.Stores.openTarget(ctx, bt)
+	st, release, err := c.Stores.acquireTarget(ctx, bt)
+	defer release()
 	if err != nil {
 		return err
 	}

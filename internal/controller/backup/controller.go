@@ -129,12 +129,28 @@ func (c *Controller) setStatus(ctx context.Context, name string, fn func(*model.
 	return err
 }
 
-// finishDelete removes the remote backup (unless localOnly) and then the
-// record. While the target cannot be reached the record stays Deleting
-// with the reason, and the delete is retried with backoff.
+// finishDelete records the state Deleting, removes the remote backup
+// (unless localOnly) and then the record. While the target cannot be
+// reached the record stays Deleting with the reason, and the delete is
+// retried with backoff.
 func (c *Controller) finishDelete(ctx context.Context, cur store.Versioned[model.Backup]) error {
 	b := cur.Value
 	c.cancel(b.Name)
+	if b.Status.State != apitypes.BackupStateDeleting {
+		_, err := c.Records.Backups.Mutate(ctx, b.Name, func(r *model.Backup) error {
+			if r.Status.State == apitypes.BackupStateDeleting {
+				return store.ErrNoChange
+			}
+			r.Status.State = apitypes.BackupStateDeleting
+			return nil
+		})
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 	if !b.LocalOnly {
 		if err := c.deleteRemote(ctx, b); err != nil {
 			msg := fmt.Sprintf("deleting the remote backup failed, retrying: %v", err)

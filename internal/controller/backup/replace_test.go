@@ -107,7 +107,7 @@ func TestDeleteOfFailedBackupDoesNotWaitForItsOwnLock(t *testing.T) {
 	start := time.Now()
 	now := time.Now()
 	if _, err := p.records.Backups.Mutate(p.ctx, b.Name, func(r *model.Backup) error {
-		r.DeletionRequested, r.Status.State = &now, apitypes.BackupStateDeleting
+		r.DeletionRequested = &now // the deletion mark alone, as the API writes it
 		return nil
 	}); err != nil {
 		t.Fatal(err)
@@ -130,4 +130,39 @@ func (p *plane) waitGone(name string, timeout time.Duration) {
 		}
 		return false, v.Value.Status.State + ": " + v.Value.Status.Error
 	})
+}
+
+// The API writes only the deletion mark; the controller records Deleting
+// in the status as soon as it starts the delete.
+func TestDeletionMarkAloneLeadsToDeletingStatus(t *testing.T) {
+	p := newPlane(t)
+	p.addTarget("t", "mem://t")
+	p.addImage("img", blockSize)
+	b := p.startBackup("img")
+	p.waitBackup(b.Name, "Completed", 20*time.Second, inState(apitypes.BackupStateCompleted))
+	// The delete's availability check hangs until gate opens.
+	gate := make(chan struct{})
+	p.target("mem://t").Add(faulty.Rule{Ops: []string{target.OpCheck}, Match: func(string, string) bool {
+		<-gate
+		return false
+	}})
+	defer func() {
+		select {
+		case <-gate:
+		default:
+			close(gate)
+		}
+	}()
+
+	now := time.Now()
+	if _, err := p.records.Backups.Mutate(p.ctx, b.Name, func(r *model.Backup) error {
+		r.DeletionRequested = &now
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	p.ctl.Enqueue(b.Name)
+	p.waitBackup(b.Name, "Deleting while its delete runs", 10*time.Second, inState(apitypes.BackupStateDeleting))
+	close(gate)
+	p.waitGone(b.Name, 10*time.Second)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/plinth-storage/plinth/internal/api/rancher"
 	"github.com/plinth-storage/plinth/internal/controller/backingimage"
 	"github.com/plinth-storage/plinth/internal/controller/node"
+	"github.com/plinth-storage/plinth/internal/controller/runner"
 	"github.com/plinth-storage/plinth/internal/errkind"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/settings"
@@ -37,9 +38,11 @@ type Deps struct {
 	RekeySecrets func(context.Context) (rewritten int, err error) // seals every secret under a new key
 	Backups      *BackupDeps
 	BIController *backingimage.Controller
-	NodeCtl      *node.Controller
-	Disks        *node.Registry
-	NodeID       string
+	// NodeRun runs the node controller; the API has this node's disks
+	// reconciled through it after a diskUpdate.
+	NodeRun *runner.Runner
+	Disks   *node.Registry
+	NodeID  string
 	// DataDir is the daemon's data directory: no file backup target may
 	// be in it, except its default backup store <DataDir>/backupstore.
 	DataDir      string

@@ -123,8 +123,9 @@ func (s *Server) nodeAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if name == s.d.NodeID {
-		// Examine the disks now so the reply carries their UUIDs.
-		if _, err := s.d.NodeCtl.Reconcile(r.Context(), name); err != nil {
+		// Have the disks examined now (through the runner, never beside
+		// it) so the reply carries their UUIDs.
+		if err := s.d.NodeRun.EnqueueAndWait(r.Context(), name); err != nil {
 			writeErr(w, r, err)
 			return
 		}

@@ -18,9 +18,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/plinth-storage/plinth/internal/api/rancher"
-	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/controller/backingimage"
 	"github.com/plinth-storage/plinth/internal/controller/node"
+	"github.com/plinth-storage/plinth/internal/controller/runner"
+	"github.com/plinth-storage/plinth/internal/errkind"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/settings"
 	"github.com/plinth-storage/plinth/internal/store"
@@ -37,9 +38,11 @@ type Deps struct {
 	RekeySecrets func(context.Context) (rewritten int, err error) // seals every secret under a new key
 	Backups      *BackupDeps
 	BIController *backingimage.Controller
-	NodeCtl      *node.Controller
-	Disks        *node.Registry
-	NodeID       string
+	// NodeRun runs the node controller; the API has this node's disks
+	// reconciled through it after a diskUpdate.
+	NodeRun *runner.Runner
+	Disks   *node.Registry
+	NodeID  string
 	// DataDir is the daemon's data directory: no file backup target may
 	// be in it, except its default backup store <DataDir>/backupstore.
 	DataDir      string
@@ -124,16 +127,26 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	rancher.WriteJSON(w, r, http.StatusOK, map[string]string{"status": "ok", "node": s.d.NodeID})
 }
 
-// writeErr answers with err mapped to its status: apierr errors carry
-// their own, store errors map to 404/409, the rest are 500.
+// writeErr answers with err's error envelope and status (statusOf).
 func writeErr(w http.ResponseWriter, r *http.Request, err error) {
-	if rancher.StatusOf(err) == http.StatusInternalServerError {
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			err = &apierr.Error{Status: http.StatusNotFound, Msg: err.Error(), Err: err}
-		case errors.Is(err, store.ErrExists), errors.Is(err, store.ErrConflict):
-			err = &apierr.Error{Status: http.StatusConflict, Msg: err.Error(), Err: err}
-		}
+	rancher.WriteErr(w, r, withKind(err))
+}
+
+// statusOf is the HTTP status for err: its errkind kind's (rancher.StatusOf),
+// with store errors read as not found (404) or conflict (409), else 500.
+func statusOf(err error) int { return rancher.StatusOf(withKind(err)) }
+
+// withKind gives a store error that carries no kind its kind; other errors
+// are returned as they are.
+func withKind(err error) error {
+	if rancher.StatusOf(err) != http.StatusInternalServerError {
+		return err
 	}
-	rancher.WriteErr(w, r, err)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return &errkind.Error{Kind: errkind.KindNotFound, Msg: err.Error(), Err: err}
+	case errors.Is(err, store.ErrExists), errors.Is(err, store.ErrConflict):
+		return &errkind.Error{Kind: errkind.KindConflict, Msg: err.Error(), Err: err}
+	}
+	return err
 }

@@ -10,9 +10,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/plinth-storage/plinth/internal/api/rancher"
-	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/apitypes"
 	"github.com/plinth-storage/plinth/internal/controller/backup"
+	"github.com/plinth-storage/plinth/internal/errkind"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/settings"
 	"github.com/plinth-storage/plinth/internal/source"
@@ -53,7 +53,7 @@ func (s *Server) backingImage(r *http.Request) (model.BackingImage, error) {
 	name := r.PathValue("name")
 	v, err := s.d.BIs.Get(r.Context(), name)
 	if errors.Is(err, store.ErrNotFound) {
-		return model.BackingImage{}, apierr.NotFound("backing image %s not found", name)
+		return model.BackingImage{}, errkind.NotFound("backing image %s not found", name)
 	}
 	return v.Value, err
 }
@@ -90,7 +90,7 @@ func (s *Server) createFrom(w http.ResponseWriter, r *http.Request, in apitypes.
 	}
 	if _, err := s.d.BIs.Create(r.Context(), bi.Name, bi); err != nil {
 		if errors.Is(err, store.ErrExists) {
-			err = apierr.Conflict("backing image %s already exists; delete it first or choose another name", bi.Name)
+			err = errkind.Conflict("backing image %s already exists; delete it first or choose another name", bi.Name)
 		}
 		writeErr(w, r, err)
 		return
@@ -141,18 +141,18 @@ func (s *Server) checkSource(r *http.Request, sourceType string, params map[stri
 	case apitypes.SourceDownload:
 		u := params["url"]
 		if u == "" {
-			return apierr.Invalid("download URL is not provided: set parameters.url to an http or https URL")
+			return errkind.Invalid("download URL is not provided: set parameters.url to an http or https URL")
 		}
 		if err := source.ValidateURL(u, s.d.AllowPrivate); err != nil {
-			return apierr.Invalid("invalid download URL: %v", err)
+			return errkind.Invalid("invalid download URL: %v", err)
 		}
 	case apitypes.SourceUpload:
 	case apitypes.SourceRestore:
 		return s.checkRestoreParams(r, params)
 	case "":
-		return apierr.Invalid("sourceType is required: one of download, upload, restore")
+		return errkind.Invalid("sourceType is required: one of download, upload, restore")
 	default:
-		return apierr.Invalid("sourceType %q is not supported: use download, upload or restore", sourceType)
+		return errkind.Invalid("sourceType %q is not supported: use download, upload or restore", sourceType)
 	}
 	return nil
 }
@@ -161,7 +161,7 @@ func (s *Server) checkSource(r *http.Request, sourceType string, params map[stri
 // backing-image-max-number-of-copies allows.
 func (s *Server) checkMaxCopies(r *http.Request, n int) error {
 	if limit := s.d.Settings.Int(r.Context(), settings.MaxCopies); n > limit {
-		return apierr.Invalid("minNumberOfCopies %d is over the limit of %d (setting %s); ask for fewer copies or raise the setting", n, limit, settings.MaxCopies)
+		return errkind.Invalid("minNumberOfCopies %d is over the limit of %d (setting %s); ask for fewer copies or raise the setting", n, limit, settings.MaxCopies)
 	}
 	return nil
 }
@@ -169,7 +169,7 @@ func (s *Server) checkMaxCopies(r *http.Request, n int) error {
 // checkPlacement validates and defaults copies, data engine and encryption.
 func checkPlacement(in *apitypes.BackingImageCreateInput) error {
 	if in.MinNumberOfCopies < 0 {
-		return apierr.Invalid("minNumberOfCopies %d must be at least 1 (0 means the default)", in.MinNumberOfCopies)
+		return errkind.Invalid("minNumberOfCopies %d must be at least 1 (0 means the default)", in.MinNumberOfCopies)
 	}
 	switch in.DataEngine {
 	case "":
@@ -177,13 +177,13 @@ func checkPlacement(in *apitypes.BackingImageCreateInput) error {
 	case apitypes.DataEngineV1:
 	case apitypes.DataEngineV2:
 	default:
-		return apierr.Invalid("invalid data engine %q: use v1 (files on filesystem disks) or v2 (volumes on block disks)", in.DataEngine)
+		return errkind.Invalid("invalid data engine %q: use v1 (files on filesystem disks) or v2 (volumes on block disks)", in.DataEngine)
 	}
 	if in.Secret != "" || in.SecretNamespace != "" {
-		return apierr.Invalid("encrypted backing images (secret, secretNamespace) are not supported by this version")
+		return errkind.Invalid("encrypted backing images (secret, secretNamespace) are not supported by this version")
 	}
 	if slices.Contains(in.NodeSelector, "") || slices.Contains(in.DiskSelector, "") {
-		return apierr.Invalid("diskSelector and nodeSelector must not contain empty tags")
+		return errkind.Invalid("diskSelector and nodeSelector must not contain empty tags")
 	}
 	return nil
 }
@@ -211,7 +211,7 @@ func (s *Server) collectionAction(w http.ResponseWriter, r *http.Request, action
 		s.batchBackup(w, r)
 		return
 	}
-	writeErr(w, r, apierr.BadRequest("unknown action %q on backingimages: use backupBackingImageBatchCreate", action))
+	writeErr(w, r, errkind.BadRequest("unknown action %q on backingimages: use backupBackingImageBatchCreate", action))
 }
 
 // checkRestoreParams validates a restore source: backup-url names a
@@ -220,11 +220,11 @@ func (s *Server) collectionAction(w http.ResponseWriter, r *http.Request, action
 func (s *Server) checkRestoreParams(r *http.Request, params map[string]string) error {
 	u := params[backup.ParamBackupURL]
 	if u == "" {
-		return apierr.Invalid("restore needs parameters.%s: the url of a backup backing image", backup.ParamBackupURL)
+		return errkind.Invalid("restore needs parameters.%s: the url of a backup backing image", backup.ParamBackupURL)
 	}
 	_, targetURL, err := backup.ImageFromBackupURL(u)
 	if err != nil {
-		return apierr.Invalid("%v", err)
+		return errkind.Invalid("%v", err)
 	}
 	list, _, err := s.d.Targets.List(r.Context())
 	if err != nil {
@@ -238,5 +238,5 @@ func (s *Server) checkRestoreParams(r *http.Request, params map[string]string) e
 			return nil
 		}
 	}
-	return apierr.NotFound("no backup target matches the restore parameters (%s=%q); create the target first", backup.ParamBackupTarget, params[backup.ParamBackupTarget])
+	return errkind.NotFound("no backup target matches the restore parameters (%s=%q); create the target first", backup.ParamBackupTarget, params[backup.ParamBackupTarget])
 }

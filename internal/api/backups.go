@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"github.com/plinth-storage/plinth/internal/api/rancher"
-	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/apitypes"
 	"github.com/plinth-storage/plinth/internal/controller/backup"
+	"github.com/plinth-storage/plinth/internal/errkind"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/store"
 )
@@ -54,9 +54,18 @@ func toBackup(b model.Backup) apitypes.BackupBackingImage {
 		msgs = map[string]string{}
 	}
 	return apitypes.BackupBackingImage{Name: b.Name, BackingImageName: b.BackingImageName, BackupTargetName: b.BackupTargetName,
-		State: b.Status.State, Progress: b.Status.Progress, Error: b.Status.Error, URL: b.Status.URL,
+		State: stateOf(b), Progress: b.Status.Progress, Error: b.Status.Error, URL: b.Status.URL,
 		Created: createdOf(b), Size: b.Status.Size, Labels: nonNilMap(labels), Messages: msgs,
 		CompressionMethod: b.Status.CompressionMethod, Checksum: b.Status.Checksum, UserCreated: b.UserCreated}
+}
+
+// stateOf is the state a client sees: Deleting as soon as the deletion is
+// requested, before the controller has recorded it in the status.
+func stateOf(b model.Backup) string {
+	if b.DeletionRequested != nil {
+		return apitypes.BackupStateDeleting
+	}
+	return b.Status.State
 }
 
 func createdOf(b model.Backup) string {
@@ -84,7 +93,7 @@ func (s *Server) listBackups(w http.ResponseWriter, r *http.Request) {
 		if f := q.Get("backupTargetName"); f != "" && v.Value.BackupTargetName != f {
 			continue
 		}
-		if f := q.Get("state"); f != "" && v.Value.Status.State != f {
+		if f := q.Get("state"); f != "" && stateOf(v.Value) != f {
 			continue
 		}
 		out = append(out, toBackup(v.Value))
@@ -107,7 +116,8 @@ func (s *Server) writeBackup(w http.ResponseWriter, r *http.Request, b model.Bac
 	s.schemas.WriteResource(w, r, http.StatusOK, schemaBackup, &res)
 }
 
-// deleteBackup marks the backup for deletion; the controller removes the
+// deleteBackup marks the backup for deletion (DeletionRequested, LocalOnly:
+// spec, never status); the controller sets the state Deleting, removes the
 // remote data (unless ?localOnly=true) and then the record.
 func (s *Server) deleteBackup(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
@@ -122,7 +132,6 @@ func (s *Server) deleteBackup(w http.ResponseWriter, r *http.Request) {
 			b.DeletionRequested = &now
 		}
 		b.LocalOnly = b.LocalOnly || localOnly
-		b.Status.State = apitypes.BackupStateDeleting
 		return nil
 	})
 	if err != nil {
@@ -157,7 +166,7 @@ func (s *Server) backupAction(w http.ResponseWriter, r *http.Request) {
 		}
 		rancher.WriteJSON(w, r, http.StatusOK, rep)
 	default:
-		writeErr(w, r, apierr.BadRequest("unknown action %q on a backup: use backupBackingImageRestore, backupBackingImageVerify or backupBackingImageRetry", a))
+		writeErr(w, r, errkind.BadRequest("unknown action %q on a backup: use backupBackingImageRestore, backupBackingImageVerify or backupBackingImageRetry", a))
 	}
 }
 
@@ -207,7 +216,7 @@ func (s *Server) batchBackup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(in.BackingImageNames) == 0 {
-		writeErr(w, r, apierr.Invalid("backingImageNames is required: the images to back up"))
+		writeErr(w, r, errkind.Invalid("backingImageNames is required: the images to back up"))
 		return
 	}
 	results := s.d.Backups.Service.Batch(r.Context(), in)
@@ -216,7 +225,7 @@ func (s *Server) batchBackup(w http.ResponseWriter, r *http.Request) {
 	for _, res := range results {
 		item := apitypes.BackupBackingImageBatchResult{BackingImageName: res.Image}
 		if res.Err != nil {
-			item.Error = &apitypes.BatchItemError{Status: apierr.StatusOf(res.Err), Message: res.Err.Error()}
+			item.Error = &apitypes.BatchItemError{Status: statusOf(res.Err), Message: res.Err.Error()}
 		} else {
 			b := toBackup(res.Backup)
 			b.Type, b.ID = schemaBackup, b.Name

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/plinth-storage/plinth/internal/api/rancher"
-	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/apitypes"
+	"github.com/plinth-storage/plinth/internal/errkind"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/store"
 	"github.com/plinth-storage/plinth/internal/target/all"
@@ -68,7 +68,7 @@ func parsePoll(v string) (int, error) {
 	if d, err := time.ParseDuration(v); err == nil && d >= 0 {
 		return int(d / time.Second), nil
 	}
-	return 0, apierr.Invalid("invalid backup target polling interval %q: give seconds (300) or a duration (5m0s); 0 disables polling", v)
+	return 0, errkind.Invalid("invalid backup target polling interval %q: give seconds (300) or a duration (5m0s); 0 disables polling", v)
 }
 
 // checkTargetInput validates a target's URL, secret and poll interval and
@@ -81,7 +81,7 @@ func (s *Server) checkTargetInput(r *http.Request, name string, in apitypes.Back
 	in.BackupTargetURL = strings.TrimSpace(in.BackupTargetURL)
 	if in.BackupTargetURL != "" {
 		if err := all.ValidateURL(in.BackupTargetURL); err != nil {
-			return 0, apierr.Invalid("%v", err)
+			return 0, errkind.Invalid("%v", err)
 		}
 		if err := s.checkFileTarget(in.BackupTargetURL); err != nil {
 			return 0, err
@@ -89,7 +89,7 @@ func (s *Server) checkTargetInput(r *http.Request, name string, in apitypes.Back
 	}
 	if in.CredentialSecret != "" {
 		if _, err := s.d.Secrets.Get(r.Context(), in.CredentialSecret); errors.Is(err, store.ErrNotFound) {
-			return 0, apierr.Invalid("credential secret %s does not exist; create it first (POST /v1/secrets)", in.CredentialSecret)
+			return 0, errkind.Invalid("credential secret %s does not exist; create it first (POST /v1/secrets)", in.CredentialSecret)
 		}
 	}
 	if in.BackupTargetURL == "" {
@@ -101,7 +101,7 @@ func (s *Server) checkTargetInput(r *http.Request, name string, in apitypes.Back
 	}
 	for _, v := range list {
 		if v.Name != name && v.Value.URL == in.BackupTargetURL {
-			return 0, apierr.Conflict("url %s is the same to backup target %s", in.BackupTargetURL, v.Name)
+			return 0, errkind.Conflict("url %s is the same to backup target %s", in.BackupTargetURL, v.Name)
 		}
 	}
 	return poll, nil
@@ -126,7 +126,7 @@ func (s *Server) createBackupTarget(w http.ResponseWriter, r *http.Request) {
 		PollSeconds: poll, SyncRequestedAt: time.Now().UTC()}
 	if _, err := s.d.Targets.Create(r.Context(), bt.Name, bt); err != nil {
 		if errors.Is(err, store.ErrExists) {
-			err = apierr.Conflict("backup target %s already exists; update it with backupTargetUpdate", bt.Name)
+			err = errkind.Conflict("backup target %s already exists; update it with backupTargetUpdate", bt.Name)
 		}
 		writeErr(w, r, err)
 		return
@@ -143,7 +143,7 @@ func (s *Server) replyChecked(w http.ResponseWriter, r *http.Request, name strin
 func (s *Server) deleteBackupTarget(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	if name == model.DefaultTargetName {
-		writeErr(w, r, apierr.Invalid("the default backup target cannot be deleted; set its URL to empty to stop using it"))
+		writeErr(w, r, errkind.Invalid("the default backup target cannot be deleted; set its URL to empty to stop using it"))
 		return
 	}
 	now := time.Now().UTC()
@@ -167,7 +167,7 @@ func (s *Server) backupTargetAction(w http.ResponseWriter, r *http.Request) {
 	case "backupTargetUpdate":
 		s.updateTarget(w, r, name)
 	default:
-		writeErr(w, r, apierr.BadRequest("unknown action %q on a backup target: use backupTargetSync or backupTargetUpdate", a))
+		writeErr(w, r, errkind.BadRequest("unknown action %q on a backup target: use backupTargetSync or backupTargetUpdate", a))
 	}
 }
 
@@ -196,13 +196,13 @@ func (s *Server) updateTarget(w http.ResponseWriter, r *http.Request, name strin
 		return
 	}
 	if in.Name != "" && in.Name != name {
-		writeErr(w, r, apierr.Invalid("the body names target %s but the URL names %s", in.Name, name))
+		writeErr(w, r, errkind.Invalid("the body names target %s but the URL names %s", in.Name, name))
 		return
 	}
 	cur, err := s.d.Targets.Get(r.Context(), name)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			err = apierr.NotFound("backup target %s not found", name)
+			err = errkind.NotFound("backup target %s not found", name)
 		}
 		writeErr(w, r, err)
 		return
@@ -244,11 +244,11 @@ func readTargetUpdate(r *http.Request) (apitypes.BackupTargetInput, map[string]b
 		has[k] = string(v) != "null"
 	}
 	if !has["backupTargetURL"] {
-		return in, nil, apierr.BadRequest("backupTargetUpdate needs backupTargetURL: give the target's URL, or \"\" to stop using the target (its backup records are kept hidden and return with the URL)")
+		return in, nil, errkind.BadRequest("backupTargetUpdate needs backupTargetURL: give the target's URL, or \"\" to stop using the target (its backup records are kept hidden and return with the URL)")
 	}
 	data, _ := json.Marshal(raw)
 	if err := json.Unmarshal(data, &in); err != nil {
-		return in, nil, apierr.BadRequest("invalid backupTargetUpdate body: %v", err)
+		return in, nil, errkind.BadRequest("invalid backupTargetUpdate body: %v", err)
 	}
 	return in, has, nil
 }

@@ -9,9 +9,9 @@ import (
 	"strconv"
 
 	"github.com/plinth-storage/plinth/internal/api/rancher"
-	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/apitypes"
 	"github.com/plinth-storage/plinth/internal/controller/backingimage"
+	"github.com/plinth-storage/plinth/internal/errkind"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/settings"
 	"github.com/plinth-storage/plinth/internal/source"
@@ -29,9 +29,9 @@ func (s *Server) backingImageAction(w http.ResponseWriter, r *http.Request) {
 	case "backupBackingImageCreate":
 		s.backupImage(w, r)
 	case "":
-		writeErr(w, r, apierr.BadRequest("POST on a backing image needs ?action=: one of upload, backingImageCleanup, updateMinNumberOfCopies"))
+		writeErr(w, r, errkind.BadRequest("POST on a backing image needs ?action=: one of upload, backingImageCleanup, updateMinNumberOfCopies"))
 	default:
-		writeErr(w, r, apierr.BadRequest("unknown action %q on a backing image", action))
+		writeErr(w, r, errkind.BadRequest("unknown action %q on a backing image", action))
 	}
 }
 
@@ -46,7 +46,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	if v := r.URL.Query().Get("size"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
-			writeErr(w, r, apierr.BadRequest("invalid size %q: give the file's size in bytes", v))
+			writeErr(w, r, errkind.BadRequest("invalid size %q: give the file's size in bytes", v))
 			return
 		}
 		size = n
@@ -56,8 +56,8 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		IdleTimeout: backingimage.UploadIdleTimeout(r.Context(), s.d.Settings),
 	}
 	if declared := declaredSize(r, size); declared > opts.MaxSize {
-		writeErr(w, r, &apierr.Error{Status: http.StatusRequestEntityTooLarge,
-			Msg: fmt.Sprintf("upload of %d bytes is over the limit of %d bytes (setting %s); upload a smaller image or raise the setting", declared, opts.MaxSize, settings.MaxImageSizeGiB)})
+		writeErr(w, r, errkind.TooLarge("upload of %d bytes is over the limit of %d bytes (setting %s); upload a smaller image or raise the setting",
+			declared, opts.MaxSize, settings.MaxImageSizeGiB))
 		return
 	}
 	if err := s.checkUploadRoom(r.Context(), name, declaredSize(r, size)); err != nil {
@@ -100,13 +100,13 @@ func uploadErr(err error) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, source.ErrBadUpload):
-		return apierr.BadRequest("%v", err)
+		return errkind.BadRequest("%v", err)
 	case errors.Is(err, source.ErrUploadTooLarge):
-		return &apierr.Error{Status: http.StatusRequestEntityTooLarge, Msg: err.Error() + " (setting " + settings.MaxImageSizeGiB + ")"}
+		return errkind.TooLarge("%w (setting %s)", err, settings.MaxImageSizeGiB)
 	case errors.Is(err, source.ErrUploadIdle):
-		return &apierr.Error{Status: http.StatusRequestTimeout, Msg: err.Error() + " (setting " + settings.UploadIdleTimeout + ")"}
+		return errkind.Timeout("%w (setting %s)", err, settings.UploadIdleTimeout)
 	case errors.Is(err, source.ErrUnsupportedUpload):
-		return &apierr.Error{Status: http.StatusUnsupportedMediaType, Msg: err.Error() + ": send multipart/form-data with field chunk, or application/octet-stream"}
+		return errkind.UnsupportedMedia("%w: send multipart/form-data with field chunk, or application/octet-stream", err)
 	}
 	return err
 }
@@ -133,7 +133,7 @@ func (s *Server) cleanup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(in.Disks) == 0 {
-		writeErr(w, r, apierr.Invalid("disks is required: the UUIDs of the disks whose copies to remove"))
+		writeErr(w, r, errkind.Invalid("disks is required: the UUIDs of the disks whose copies to remove"))
 		return
 	}
 	name := r.PathValue("name")
@@ -153,7 +153,7 @@ func (s *Server) cleanup(w http.ResponseWriter, r *http.Request) {
 func markCleanup(bi *model.BackingImage, disks []string) error {
 	for _, d := range disks {
 		if bi.Status.Copies[d] == nil {
-			return apierr.Invalid("disk %s holds no copy of backing image %s", d, bi.Name)
+			return errkind.Invalid("disk %s holds no copy of backing image %s", d, bi.Name)
 		}
 	}
 	left := 0
@@ -163,7 +163,7 @@ func markCleanup(bi *model.BackingImage, disks []string) error {
 		}
 	}
 	if left < bi.MinNumberOfCopies {
-		return apierr.Conflict("cannot clean up: backing image %s would keep %d ready copies, fewer than its minNumberOfCopies %d; lower minNumberOfCopies first (updateMinNumberOfCopies)", bi.Name, left, bi.MinNumberOfCopies)
+		return errkind.Conflict("cannot clean up: backing image %s would keep %d ready copies, fewer than its minNumberOfCopies %d; lower minNumberOfCopies first (updateMinNumberOfCopies)", bi.Name, left, bi.MinNumberOfCopies)
 	}
 	for _, d := range disks {
 		bi.Status.Copies[d].Cleanup = true
@@ -178,7 +178,7 @@ func (s *Server) updateMinCopies(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if in.MinNumberOfCopies < 1 {
-		writeErr(w, r, apierr.Invalid("minNumberOfCopies must be at least 1, got %d", in.MinNumberOfCopies))
+		writeErr(w, r, errkind.Invalid("minNumberOfCopies must be at least 1, got %d", in.MinNumberOfCopies))
 		return
 	}
 	if err := s.checkMaxCopies(r, in.MinNumberOfCopies); err != nil {
@@ -207,12 +207,12 @@ func (s *Server) downloadBackingImage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if bi.ReadyCopies() == 0 {
-		writeErr(w, r, apierr.Conflict("backing image %s has no ready copy to download yet; wait until it is ready", bi.Name))
+		writeErr(w, r, errkind.Conflict("backing image %s has no ready copy to download yet; wait until it is ready", bi.Name))
 		return
 	}
 	rd, err := s.d.BIController.OpenCopy(bi)
 	if err != nil {
-		writeErr(w, r, apierr.Conflict("%v", err))
+		writeErr(w, r, errkind.Conflict("%v", err))
 		return
 	}
 	defer rd.Close()

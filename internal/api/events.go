@@ -11,7 +11,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/plinth-storage/plinth/internal/api/rancher"
-	"github.com/plinth-storage/plinth/internal/apierr"
+	"github.com/plinth-storage/plinth/internal/errkind"
 	"github.com/plinth-storage/plinth/internal/store"
 )
 
@@ -60,14 +60,14 @@ var wsKinds = map[string]string{
 func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	kind, ok := wsKinds[r.PathValue("type")]
 	if !ok {
-		writeErr(w, r, apierr.NotFound("no event stream for %q: use one of backingimages, backupbackingimages, backuptargets, nodes, settings", r.PathValue("type")))
+		writeErr(w, r, errkind.NotFound("no event stream for %q: use one of backingimages, backupbackingimages, backuptargets, nodes, settings", r.PathValue("type")))
 		return
 	}
 	period := time.Second
 	if p := r.PathValue("period"); p != "" {
 		d, err := time.ParseDuration(p)
 		if err != nil || d < 100*time.Millisecond {
-			writeErr(w, r, apierr.BadRequest("invalid period %q: use a duration such as 1s", p))
+			writeErr(w, r, errkind.BadRequest("invalid period %q: use a duration such as 1s", p))
 			return
 		}
 		period = d

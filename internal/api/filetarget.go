@@ -4,7 +4,7 @@ import (
 	"net/url"
 	"path/filepath"
 
-	"github.com/plinth-storage/plinth/internal/apierr"
+	"github.com/plinth-storage/plinth/internal/errkind"
 	"github.com/plinth-storage/plinth/internal/target/file"
 )
 
@@ -21,7 +21,7 @@ func (s *Server) checkFileTarget(rawURL string) error {
 		return nil
 	}
 	if err := file.CheckRoot(u.Path); err != nil {
-		return apierr.Invalid("backup target URL %s: %v", rawURL, err)
+		return errkind.Invalid("backup target URL %s: %v", rawURL, err)
 	}
 	if s.d.DataDir == "" {
 		return nil
@@ -30,7 +30,7 @@ func (s *Server) checkFileTarget(rawURL string) error {
 	store := filepath.Join(data, defaultStoreDir)
 	for _, p := range []string{file.Resolve(u.Path), file.Resolve(filepath.Clean(u.Path))} {
 		if p != store && file.Within(p, data) {
-			return apierr.Invalid("backup target URL %s: %s is inside plinth's data directory %s, where only the default store %s may be; use a directory outside it",
+			return errkind.Invalid("backup target URL %s: %s is inside plinth's data directory %s, where only the default store %s may be; use a directory outside it",
 				rawURL, u.Path, s.d.DataDir, filepath.Join(s.d.DataDir, defaultStoreDir))
 		}
 	}

@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/plinth-storage/plinth/internal/apierr"
 )
 
 func TestFileTargetsRefuseSystemAndDataDirectories(t *testing.T) {
@@ -26,7 +24,7 @@ func TestFileTargetsRefuseSystemAndDataDirectories(t *testing.T) {
 		"file://" + data, "file://" + data + "/etcd", "file://" + data + "/backupstore/../disk", "file://" + link + "/x",
 		"file://" + data + "/backupstore/sub"} {
 		err := s.checkFileTarget(u)
-		if apierr.StatusOf(err) != http.StatusUnprocessableEntity {
+		if statusOf(err) != http.StatusUnprocessableEntity {
 			t.Errorf("%s: %v, want a 422", u, err)
 			continue
 		}

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/plinth-storage/plinth/internal/apierr"
+	"github.com/plinth-storage/plinth/internal/errkind"
 	"github.com/plinth-storage/plinth/internal/store"
 )
 
@@ -12,7 +12,7 @@ import (
 func get[T any](r *http.Request, k *store.Kind[T], what, name string) (store.Versioned[T], error) {
 	v, err := k.Get(r.Context(), name)
 	if errors.Is(err, store.ErrNotFound) {
-		err = apierr.NotFound("%s %s not found", what, name)
+		err = errkind.NotFound("%s %s not found", what, name)
 	}
 	return v, err
 }
@@ -22,7 +22,7 @@ func get[T any](r *http.Request, k *store.Kind[T], what, name string) (store.Ver
 func mutate[T any](r *http.Request, k *store.Kind[T], what, name string, fn func(*T) error) (T, error) {
 	v, err := k.Mutate(r.Context(), name, fn)
 	if errors.Is(err, store.ErrNotFound) {
-		err = apierr.NotFound("%s %s not found", what, name)
+		err = errkind.NotFound("%s %s not found", what, name)
 	}
 	return v, err
 }

@@ -8,10 +8,10 @@ import (
 	"sort"
 
 	"github.com/plinth-storage/plinth/internal/api/rancher"
-	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/apitypes"
 	"github.com/plinth-storage/plinth/internal/controller/node"
 	v1 "github.com/plinth-storage/plinth/internal/engine/v1"
+	"github.com/plinth-storage/plinth/internal/errkind"
 	"github.com/plinth-storage/plinth/internal/model"
 )
 
@@ -97,7 +97,7 @@ func (s *Server) getNode(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) nodeAction(w http.ResponseWriter, r *http.Request) {
 	if a := r.URL.Query().Get("action"); a != "diskUpdate" {
-		writeErr(w, r, apierr.BadRequest("unknown action %q on a node: use diskUpdate", a))
+		writeErr(w, r, errkind.BadRequest("unknown action %q on a node: use diskUpdate", a))
 		return
 	}
 	name := r.PathValue("name")
@@ -123,8 +123,9 @@ func (s *Server) nodeAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if name == s.d.NodeID {
-		// Examine the disks now so the reply carries their UUIDs.
-		if _, err := s.d.NodeCtl.Reconcile(r.Context(), name); err != nil {
+		// Have the disks examined now (through the runner, never beside
+		// it) so the reply carries their UUIDs.
+		if err := s.d.NodeRun.EnqueueAndWait(r.Context(), name); err != nil {
 			writeErr(w, r, err)
 			return
 		}
@@ -135,7 +136,7 @@ func (s *Server) nodeAction(w http.ResponseWriter, r *http.Request) {
 // checkDisks validates a diskUpdate's disks.
 func checkDisks(disks map[string]apitypes.DiskSpec) error {
 	if disks == nil {
-		return apierr.Invalid("disks is required: the node's complete set of disks, keyed by name")
+		return errkind.Invalid("disks is required: the node's complete set of disks, keyed by name")
 	}
 	paths := map[string]string{}
 	names := make([]string, 0, len(disks))
@@ -152,7 +153,7 @@ func checkDisks(disks map[string]apitypes.DiskSpec) error {
 			return err
 		}
 		if other, dup := paths[d.Path]; dup {
-			return apierr.Invalid("disks %s and %s have the same path %s", other, name, d.Path)
+			return errkind.Invalid("disks %s and %s have the same path %s", other, name, d.Path)
 		}
 		paths[d.Path] = name
 		disks[name] = d
@@ -162,24 +163,24 @@ func checkDisks(disks map[string]apitypes.DiskSpec) error {
 
 func checkDisk(name string, d *apitypes.DiskSpec) error {
 	if !filepath.IsAbs(d.Path) {
-		return apierr.Invalid("disk %s: path %q must be absolute", name, d.Path)
+		return errkind.Invalid("disk %s: path %q must be absolute", name, d.Path)
 	}
 	d.Path = filepath.Clean(d.Path)
 	switch d.DiskType {
 	case "", apitypes.DiskTypeFilesystem:
 		d.DiskType = apitypes.DiskTypeFilesystem
 		if fi, err := os.Stat(d.Path); err != nil || !fi.IsDir() {
-			return apierr.Invalid("disk %s: path %s does not exist or is not a directory; create it first", name, d.Path)
+			return errkind.Invalid("disk %s: path %s does not exist or is not a directory; create it first", name, d.Path)
 		}
 	case apitypes.DiskTypeBlock:
 		if err := checkBlockPath(name, d); err != nil {
 			return err
 		}
 	default:
-		return apierr.Invalid("disk %s: unknown diskType %q: use filesystem (data engine v1) or block (data engine v2)", name, d.DiskType)
+		return errkind.Invalid("disk %s: unknown diskType %q: use filesystem (data engine v1) or block (data engine v2)", name, d.DiskType)
 	}
 	if d.StorageReserved < 0 {
-		return apierr.Invalid("disk %s: storageReserved must not be negative", name)
+		return errkind.Invalid("disk %s: storageReserved must not be negative", name)
 	}
 	if d.Tags == nil {
 		d.Tags = []string{}
@@ -204,7 +205,7 @@ func (s *Server) refuseRemovingUsedDisks(r *http.Request, node string, disks map
 		}
 		for _, bi := range bis {
 			if _, used := bi.Value.Status.Copies[st.DiskUUID]; used {
-				return apierr.Conflict("disk %s still holds a copy of backing image %s; clean it up (backingImageCleanup) before removing the disk", name, bi.Name)
+				return errkind.Conflict("disk %s still holds a copy of backing image %s; clean it up (backingImageCleanup) before removing the disk", name, bi.Name)
 			}
 		}
 	}
@@ -221,18 +222,18 @@ func checkBlockPath(name string, d *apitypes.DiskSpec) error {
 	fi, err := os.Stat(d.Path)
 	switch {
 	case err == nil && fi.IsDir():
-		return apierr.Invalid("disk %s: %s is a directory; a block disk is a block device or a file (use diskType filesystem for a directory)", name, d.Path)
+		return errkind.Invalid("disk %s: %s is a directory; a block disk is a block device or a file (use diskType filesystem for a directory)", name, d.Path)
 	case err == nil:
 		return nil
 	case !os.IsNotExist(err):
-		return apierr.Invalid("disk %s: %v", name, err)
+		return errkind.Invalid("disk %s: %v", name, err)
 	case d.Size <= 0:
-		return apierr.Invalid("disk %s: %s does not exist; give size (bytes) to create it as a file, or use a block device", name, d.Path)
+		return errkind.Invalid("disk %s: %s does not exist; give size (bytes) to create it as a file, or use a block device", name, d.Path)
 	case d.Size < minBlockDisk:
-		return apierr.Invalid("disk %s: size %d is too small; a block disk needs at least %d bytes", name, d.Size, minBlockDisk)
+		return errkind.Invalid("disk %s: size %d is too small; a block disk needs at least %d bytes", name, d.Size, minBlockDisk)
 	}
 	if fi, err := os.Stat(filepath.Dir(d.Path)); err != nil || !fi.IsDir() {
-		return apierr.Invalid("disk %s: the folder of %s does not exist; create it first", name, d.Path)
+		return errkind.Invalid("disk %s: the folder of %s does not exist; create it first", name, d.Path)
 	}
 	return nil
 }

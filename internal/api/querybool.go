@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/plinth-storage/plinth/internal/apierr"
+	"github.com/plinth-storage/plinth/internal/errkind"
 )
 
 // queryBool reads the boolean query parameter name strictly: absent or
@@ -19,5 +19,5 @@ func queryBool(r *http.Request, name string) (bool, error) {
 	case strings.EqualFold(v, "true"):
 		return true, nil
 	}
-	return false, apierr.BadRequest("query parameter %s=%q is not a boolean: use true or false", name, v)
+	return false, errkind.BadRequest("query parameter %s=%q is not a boolean: use true or false", name, v)
 }

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/store"
 )
@@ -22,7 +21,7 @@ func TestQueryBoolIsStrict(t *testing.T) {
 	for _, bad := range []string{"1", "0", "t", "yes", "on", "truee"} {
 		r := httptest.NewRequest(http.MethodGet, "/x?flag="+bad, nil)
 		_, err := queryBool(r, "flag")
-		if err == nil || apierr.StatusOf(err) != http.StatusBadRequest {
+		if err == nil || statusOf(err) != http.StatusBadRequest {
 			t.Errorf("queryBool(%q) = %v, want a 400", bad, err)
 		}
 	}

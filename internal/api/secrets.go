@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/plinth-storage/plinth/internal/api/rancher"
-	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/apitypes"
+	"github.com/plinth-storage/plinth/internal/errkind"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/store"
 )
@@ -63,7 +63,7 @@ func (s *Server) postSecrets(w http.ResponseWriter, r *http.Request) {
 	case actionSecretRekey:
 		s.rekeySecrets(w, r)
 	default:
-		writeErr(w, r, apierr.BadRequest("unknown action %q on secrets: use %s", a, actionSecretRekey))
+		writeErr(w, r, errkind.BadRequest("unknown action %q on secrets: use %s", a, actionSecretRekey))
 	}
 }
 
@@ -95,23 +95,23 @@ func (s *Server) createSecret(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(in.Data) == 0 {
-		writeErr(w, r, apierr.Invalid("secret %s has no data: give data as {\"KEY\": \"value\"}", in.Name))
+		writeErr(w, r, errkind.Invalid("secret %s has no data: give data as {\"KEY\": \"value\"}", in.Name))
 		return
 	}
 	for k, v := range in.Data {
 		if !secretKeyRegexp.MatchString(k) {
-			writeErr(w, r, apierr.Invalid("secret key %q is invalid: use letters, digits, '_', '-' or '.'", k))
+			writeErr(w, r, errkind.Invalid("secret key %q is invalid: use letters, digits, '_', '-' or '.'", k))
 			return
 		}
 		if k != "AWS_CERT" && k != "AZBLOB_CERT" && v != strings.TrimSpace(v) {
-			writeErr(w, r, apierr.Invalid("the value of secret key %s has leading or trailing spaces or newlines; remove them", k))
+			writeErr(w, r, errkind.Invalid("the value of secret key %s has leading or trailing spaces or newlines; remove them", k))
 			return
 		}
 	}
 	sec := model.Secret{Name: in.Name, Data: in.Data}
 	if _, err := s.d.Secrets.Create(r.Context(), sec.Name, sec); err != nil {
 		if errors.Is(err, store.ErrExists) {
-			err = apierr.Conflict("secret %s already exists; delete it first to replace it", sec.Name)
+			err = errkind.Conflict("secret %s already exists; delete it first to replace it", sec.Name)
 		}
 		writeErr(w, r, err)
 		return
@@ -129,13 +129,13 @@ func (s *Server) deleteSecret(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, t := range targets {
 		if t.Value.CredentialSecret == name {
-			writeErr(w, r, apierr.Conflict("secret %s is used by backup target %s; change the target's credential secret first", name, t.Name))
+			writeErr(w, r, errkind.Conflict("secret %s is used by backup target %s; change the target's credential secret first", name, t.Name))
 			return
 		}
 	}
 	if err := s.d.Secrets.Delete(r.Context(), name, 0); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			err = apierr.NotFound("secret %s not found", name)
+			err = errkind.NotFound("secret %s not found", name)
 		}
 		writeErr(w, r, err)
 		return

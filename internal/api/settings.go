@@ -6,15 +6,15 @@ import (
 	"strconv"
 
 	"github.com/plinth-storage/plinth/internal/api/rancher"
-	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/apitypes"
+	"github.com/plinth-storage/plinth/internal/errkind"
 	"github.com/plinth-storage/plinth/internal/settings"
 )
 
 func (s *Server) setting(r *http.Request, name string) (apitypes.Setting, error) {
 	def, err := settings.Lookup(name)
 	if errors.Is(err, settings.ErrUnknown) {
-		return apitypes.Setting{}, apierr.NotFound("setting %s not found", name)
+		return apitypes.Setting{}, errkind.NotFound("setting %s not found", name)
 	}
 	v, err := s.d.Settings.Get(r.Context(), name)
 	if err != nil {
@@ -61,7 +61,7 @@ func (s *Server) putSetting(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := settings.Validate(name, in.Value); err != nil {
-		writeErr(w, r, apierr.Invalid("%v", err))
+		writeErr(w, r, errkind.Invalid("%v", err))
 		return
 	}
 	if err := s.checkCopiesSettings(r, name, in.Value); err != nil {
@@ -82,11 +82,11 @@ func (s *Server) checkCopiesSettings(r *http.Request, name, value string) error 
 	switch name {
 	case settings.DefaultMinCopies:
 		if limit := s.d.Settings.Int(r.Context(), settings.MaxCopies); n > limit {
-			return apierr.Invalid("setting %s must not exceed setting %s (%d), got %d; raise %s first", name, settings.MaxCopies, limit, n, settings.MaxCopies)
+			return errkind.Invalid("setting %s must not exceed setting %s (%d), got %d; raise %s first", name, settings.MaxCopies, limit, n, settings.MaxCopies)
 		}
 	case settings.MaxCopies:
 		if def := s.d.Settings.Int(r.Context(), settings.DefaultMinCopies); n < def {
-			return apierr.Invalid("setting %s must not be below setting %s (%d), got %d; lower %s first", name, settings.DefaultMinCopies, def, n, settings.DefaultMinCopies)
+			return errkind.Invalid("setting %s must not be below setting %s (%d), got %d; lower %s first", name, settings.DefaultMinCopies, def, n, settings.DefaultMinCopies)
 		}
 	}
 	return nil

@@ -3,13 +3,12 @@ package api
 import (
 	"context"
 	"errors"
-	"net/http"
 	"strings"
 
-	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/apitypes"
 	"github.com/plinth-storage/plinth/internal/controller/backingimage"
 	"github.com/plinth-storage/plinth/internal/controller/node"
+	"github.com/plinth-storage/plinth/internal/errkind"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/store"
 )
@@ -25,7 +24,7 @@ func (s *Server) checkRoom(ctx context.Context, dataEngine string, selector []st
 	diskType := backingimage.DiskTypeFor(dataEngine)
 	candidates := s.d.Disks.Candidates(diskType, selector)
 	if len(candidates) == 0 {
-		return apierr.Invalid("no schedulable %s disk on node %s matches diskSelector %v for data engine %s; add one with the node's diskUpdate action",
+		return errkind.Invalid("no schedulable %s disk on node %s matches diskSelector %v for data engine %s; add one with the node's diskUpdate action",
 			diskType, s.d.NodeID, selector, dataEngine)
 	}
 	return s.roomOn(ctx, candidates, need)
@@ -81,6 +80,5 @@ func (s *Server) waitingDisks(bi model.BackingImage) []node.DiskRef {
 
 // insufficientStorage is the 507 for a new copy no disk has room for.
 func insufficientStorage(reasons []string) error {
-	return &apierr.Error{Status: http.StatusInsufficientStorage,
-		Msg: "no disk has room for a new copy: " + strings.Join(reasons, "; ")}
+	return errkind.InsufficientStorage("no disk has room for a new copy: %s", strings.Join(reasons, "; "))
 }

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/apitypes"
 	"github.com/plinth-storage/plinth/internal/controller/node"
 	v1 "github.com/plinth-storage/plinth/internal/engine/v1"
@@ -34,7 +33,7 @@ func TestCheckRoomIs507BelowTheReserve(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = s.checkRoom(ctx, apitypes.DataEngineV1, nil, 0)
-	if apierr.StatusOf(err) != http.StatusInsufficientStorage {
+	if statusOf(err) != http.StatusInsufficientStorage {
 		t.Fatalf("at 100%%: %v, want a 507", err)
 	}
 	for _, want := range []string{"disk d1 (" + dir + ") on node node-1", "available, at or below its reserve of",
@@ -50,7 +49,7 @@ func TestCheckRoomIs507BelowTheReserve(t *testing.T) {
 		t.Fatalf("at 0%%: %v, want room", err)
 	}
 	// No disk of the engine's type at all stays a 422, not a 507.
-	if err := s.checkRoom(ctx, apitypes.DataEngineV2, nil, 0); apierr.StatusOf(err) != http.StatusUnprocessableEntity {
+	if err := s.checkRoom(ctx, apitypes.DataEngineV2, nil, 0); statusOf(err) != http.StatusUnprocessableEntity {
 		t.Fatalf("v2 without a block disk: %v, want a 422", err)
 	}
 }

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"regexp"
 
-	"github.com/plinth-storage/plinth/internal/apierr"
+	"github.com/plinth-storage/plinth/internal/errkind"
 )
 
 // nameRegexp is Longhorn's rule for resource names.
@@ -21,13 +21,13 @@ const (
 // checkName validates a resource name before it touches a key or a path.
 func checkName(kind, name string, maxLen int) error {
 	if name == "" {
-		return apierr.Invalid("%s name is required", kind)
+		return errkind.Invalid("%s name is required", kind)
 	}
 	if len(name) > maxLen {
-		return apierr.Invalid("invalid %s name %q: at most %d characters", kind, name, maxLen)
+		return errkind.Invalid("invalid %s name %q: at most %d characters", kind, name, maxLen)
 	}
 	if !nameRegexp.MatchString(name) {
-		return apierr.Invalid("invalid %s name %q: use 2 or more lowercase letters, digits, '-', '_' or '.', starting with a letter or digit", kind, name)
+		return errkind.Invalid("invalid %s name %q: use 2 or more lowercase letters, digits, '-', '_' or '.', starting with a letter or digit", kind, name)
 	}
 	return nil
 }
@@ -37,7 +37,7 @@ var checksumRegexp = regexp.MustCompile(`^[0-9a-fA-F]{128}$`)
 
 func checkChecksum(sum string) error {
 	if sum != "" && !checksumRegexp.MatchString(sum) {
-		return apierr.Invalid("invalid expectedChecksum %q: it must be a SHA-512 as 128 hexadecimal characters (sha512sum FILE)", truncate(sum, 20))
+		return errkind.Invalid("invalid expectedChecksum %q: it must be a SHA-512 as 128 hexadecimal characters (sha512sum FILE)", truncate(sum, 20))
 	}
 	return nil
 }

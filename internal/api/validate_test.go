@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/apitypes"
 	"github.com/plinth-storage/plinth/internal/model"
 )
@@ -22,8 +21,8 @@ func TestCheckNameFollowsLonghornRules(t *testing.T) {
 		if (err == nil) != ok {
 			t.Errorf("checkName(%q) = %v, want ok=%v", name, err, ok)
 		}
-		if err != nil && apierr.StatusOf(err) != http.StatusUnprocessableEntity {
-			t.Errorf("checkName(%q): status %d, want 422", name, apierr.StatusOf(err))
+		if err != nil && statusOf(err) != http.StatusUnprocessableEntity {
+			t.Errorf("checkName(%q): status %d, want 422", name, statusOf(err))
 		}
 	}
 }
@@ -35,7 +34,7 @@ func TestParsePoll(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"-1", "soon", "5 minutes"} {
-		if _, err := parsePoll(bad); apierr.StatusOf(err) != http.StatusUnprocessableEntity {
+		if _, err := parsePoll(bad); statusOf(err) != http.StatusUnprocessableEntity {
 			t.Errorf("parsePoll(%q) = %v, want a 422", bad, err)
 		}
 	}
@@ -45,10 +44,10 @@ func TestMarkCleanupKeepsMinimumReadyCopies(t *testing.T) {
 	bi := &model.BackingImage{Name: "img", MinNumberOfCopies: 2, Status: model.BackingImageStatus{Copies: map[string]*model.Copy{
 		"d1": {State: apitypes.StateReady}, "d2": {State: apitypes.StateReady}, "d3": {State: apitypes.StateFailed},
 	}}}
-	if err := markCleanup(bi, []string{"d1"}); apierr.StatusOf(err) != http.StatusConflict {
+	if err := markCleanup(bi, []string{"d1"}); statusOf(err) != http.StatusConflict {
 		t.Fatalf("cleanup below the minimum: %v, want 409", err)
 	}
-	if err := markCleanup(bi, []string{"nope"}); apierr.StatusOf(err) != http.StatusUnprocessableEntity {
+	if err := markCleanup(bi, []string{"nope"}); statusOf(err) != http.StatusUnprocessableEntity {
 		t.Fatalf("cleanup of a disk without a copy: %v, want 422", err)
 	}
 	if err := markCleanup(bi, []string{"d3"}); err != nil || !bi.Status.Copies["d3"].Cleanup {
@@ -84,7 +83,7 @@ func TestCheckDisks(t *testing.T) {
 		{"Bad Name": {Path: dir}},
 	}
 	for _, disks := range bad {
-		if err := checkDisks(disks); apierr.StatusOf(err) != http.StatusUnprocessableEntity {
+		if err := checkDisks(disks); statusOf(err) != http.StatusUnprocessableEntity {
 			t.Errorf("checkDisks(%v) = %v, want a 422", disks, err)
 		}
 	}

@@ -26,7 +26,6 @@ type backupPlane struct {
 	atRest    *secretsAtRest
 	records   *backup.Records
 	targetRun *runner.Runner
-	targetCtl *backup.TargetController
 	backupRun *runner.Runner
 	service   *backup.Service
 	restorer  *backup.Restorer
@@ -52,7 +51,6 @@ func (d *daemon) assembleBackups(ctx context.Context, reg prometheus.Registerer)
 		BadBlocks: &backup.BadBlocks{Kind: store.NewKind[model.BadBlocks](cli, model.KindBadBlocks)}}
 	tc := &backup.TargetController{Targets: p.targets, Records: p.records, Stores: stores, Log: d.log}
 	p.targetRun = runner.New("backuptarget", tc, d.log)
-	p.targetCtl = tc
 	bc := &backup.Controller{Records: p.records, BIs: d.bis, Stores: stores, Settings: d.settings,
 		OpenCopy: func(bi model.BackingImage) (backup.CopySource, error) { return d.biCtl.OpenCopy(bi) }, Metrics: backup.NewMetrics(reg, p.records.Backups), Log: d.log}
 	p.backupRun = runner.New("backup", bc, d.log)
@@ -67,10 +65,9 @@ func (d *daemon) assembleBackups(ctx context.Context, reg prometheus.Registerer)
 func (p *backupPlane) apiDeps() *api.BackupDeps {
 	return &api.BackupDeps{Service: p.service, Records: p.records.Backups, Check: p.targetRun.Enqueue, Enqueue: p.backupRun.Enqueue,
 		CheckNow: func(ctx context.Context, name string) {
-			// Inline check for the API's reply; the runner's own pass
-			// follows, and both are idempotent CAS writers.
-			_, _ = p.targetCtl.Reconcile(ctx, name)
-			p.targetRun.Enqueue(name)
+			// A check through the runner that the API's reply waits for;
+			// a failure is recorded on the target, which the reply shows.
+			_ = p.targetRun.EnqueueAndWait(ctx, name)
 		}}
 }
 

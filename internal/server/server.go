@@ -118,7 +118,7 @@ func assemble(ctx context.Context, opts Options, backend *store.Backend, log *sl
 	}
 	srv, err := api.New(api.Deps{
 		Etcd: cli, BIs: d.bis, Nodes: nodes, Settings: d.settings, BIController: d.biCtl,
-		NodeCtl: d.nodeCtl, Disks: d.disks, NodeID: opts.NodeID, DataDir: opts.DataDir, AllowPrivate: opts.InsecureAllowPrivateSources,
+		NodeRun: d.nodeRun, Disks: d.disks, NodeID: opts.NodeID, DataDir: opts.DataDir, AllowPrivate: opts.InsecureAllowPrivateSources,
 		Log: log, Registry: reg, Token: opts.Token, Guard: guard, Hub: d.hub,
 		Targets: d.backups.targets, Secrets: d.backups.secrets, RekeySecrets: d.backups.atRest.rekey, Backups: d.backups.apiDeps(),
 		Extra: web.Register,
@@ -134,6 +134,7 @@ func assemble(ctx context.Context, opts Options, backend *store.Backend, log *sl
 func (d *daemon) serve(ctx context.Context, lis net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	go d.nodeRun.Run(ctx, 1)
 	if err := d.recoverDisks(ctx); err != nil {
 		return err
 	}
@@ -142,7 +143,6 @@ func (d *daemon) serve(ctx context.Context, lis net.Listener) error {
 		return err
 	}
 	go store.Watch(ctx, d.backend.Client, rev, d.onEvent(ctx))
-	go d.nodeRun.Run(ctx, 1)
 	go d.biRun.Run(ctx, 4)
 	d.nodeRun.EnqueueAfter(d.opts.NodeID, 30*time.Second)
 	d.enqueueAllImages(ctx)
@@ -168,7 +168,7 @@ func (d *daemon) serve(ctx context.Context, lis net.Listener) error {
 // recoverDisks opens this node's disks and removes temp files left by work
 // a crash interrupted (that work is restarted or failed by the controller).
 func (d *daemon) recoverDisks(ctx context.Context) error {
-	if _, err := d.nodeCtl.Reconcile(ctx, d.opts.NodeID); err != nil {
+	if err := d.nodeRun.EnqueueAndWait(ctx, d.opts.NodeID); err != nil {
 		return fmt.Errorf("open this node's disks: %w", err)
 	}
 	for _, ref := range d.disks.All() {

@@ -8,7 +8,7 @@
 // The package knows nothing about backing images or backups. The API layer
 // registers its wire types (internal/apitypes) with a Schemas value, writes
 // replies through Schemas.WriteResource and Schemas.WriteCollection, reads
-// bodies with ReadInput, returns *HTTPError values for client mistakes, and
+// bodies with ReadInput, returns *errkind.Error values for client mistakes, and
 // wraps its http.ServeMux with Stack (logging, panic recovery, metrics,
 // token auth, JSON 404/405).
 //

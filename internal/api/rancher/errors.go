@@ -6,22 +6,29 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/apitypes"
+	"github.com/plinth-storage/plinth/internal/errkind"
 )
 
-// HTTPError is an error that knows the HTTP status it should be answered
-// with: the one such type of the project, shared with the layers below the
-// API (apierr), whose constructors (apierr.BadRequest, NotFound, Conflict,
-// Invalid, Unavailable) build it.
-type HTTPError = apierr.Error
+// statusOfKind is the one place an error kind becomes an HTTP status.
+var statusOfKind = map[errkind.Kind]int{
+	errkind.KindBadRequest:          http.StatusBadRequest,
+	errkind.KindInvalid:             http.StatusUnprocessableEntity,
+	errkind.KindNotFound:            http.StatusNotFound,
+	errkind.KindConflict:            http.StatusConflict,
+	errkind.KindUnavailable:         http.StatusServiceUnavailable,
+	errkind.KindInsufficientStorage: http.StatusInsufficientStorage,
+	errkind.KindTooLarge:            http.StatusRequestEntityTooLarge,
+	errkind.KindTimeout:             http.StatusRequestTimeout,
+	errkind.KindUnsupportedMedia:    http.StatusUnsupportedMediaType,
+}
 
 // StatusOf returns the HTTP status err should be answered with: the status
-// of an *HTTPError in its chain, 413 for an *http.MaxBytesError, else 500.
+// of the kind of the first *errkind.Error in its chain, 413 for an
+// *http.MaxBytesError, else 500.
 func StatusOf(err error) int {
-	var he *HTTPError
-	if errors.As(err, &he) && he.Status >= 400 && he.Status <= 599 {
-		return he.Status
+	if status, ok := statusOfKind[errkind.Of(err)]; ok {
+		return status
 	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/plinth-storage/plinth/internal/apierr"
+	"github.com/plinth-storage/plinth/internal/errkind"
 )
 
 // syncBuffer is a log sink safe for the server's goroutines.
@@ -46,7 +46,7 @@ func stackServer(t *testing.T, token string) (*httptest.Server, *syncBuffer, *pr
 	mux := http.NewServeMux()
 	longhornSchemas().Register(mux)
 	mux.HandleFunc("GET /v1/backingimages/{name}", func(w http.ResponseWriter, r *http.Request) {
-		WriteErr(w, r, apierr.NotFound("backing image %q not found", r.PathValue("name")))
+		WriteErr(w, r, errkind.NotFound("backing image %q not found", r.PathValue("name")))
 	})
 	mux.HandleFunc("GET /v1/panic", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/csv")

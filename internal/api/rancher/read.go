@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+
+	"github.com/plinth-storage/plinth/internal/errkind"
 )
 
 // MaxInputBytes caps a JSON request body. Bodies are small inputs (names,
@@ -17,7 +19,7 @@ const MaxInputBytes = 1 << 20
 // decoded whatever the Content-Type, since Longhorn's client sends none;
 // Guard, in front of the handlers, refuses bodies of any type but JSON. A
 // missing, empty or all-whitespace body reads as {}; unknown fields are
-// ignored (clients send extra ones). Errors are *HTTPError values ready for
+// ignored (clients send extra ones). Errors are *errkind.Error values ready for
 // WriteErr: 400 for malformed JSON or a failed read, 413 for a body over
 // MaxInputBytes. A v that is not a non-nil pointer is a programming error
 // (500).
@@ -30,7 +32,7 @@ func ReadInput(r *http.Request, v any) error {
 			if errors.As(err, &mbe) {
 				return tooLarge(err)
 			}
-			return &HTTPError{Status: http.StatusBadRequest, Msg: "reading the request body failed: " + err.Error(), Err: err}
+			return errkind.BadRequest("reading the request body failed: %w", err)
 		}
 		if len(b) > MaxInputBytes {
 			return tooLarge(nil)
@@ -45,15 +47,15 @@ func ReadInput(r *http.Request, v any) error {
 		if errors.As(err, &iue) {
 			return fmt.Errorf("reading the request body into %T: %w", v, err)
 		}
-		return &HTTPError{Status: http.StatusBadRequest, Msg: "invalid JSON body: " + err.Error(), Err: err}
+		return errkind.BadRequest("invalid JSON body: %w", err)
 	}
 	return nil
 }
 
 func tooLarge(cause error) error {
-	return &HTTPError{
-		Status: http.StatusRequestEntityTooLarge,
-		Msg:    fmt.Sprintf("request body is larger than %d bytes: send a smaller JSON input", MaxInputBytes),
-		Err:    cause,
+	return &errkind.Error{
+		Kind: errkind.KindTooLarge,
+		Msg:  fmt.Sprintf("request body is larger than %d bytes: send a smaller JSON input", MaxInputBytes),
+		Err:  cause,
 	}
 }

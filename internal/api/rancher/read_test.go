@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/plinth-storage/plinth/internal/apitypes"
+	"github.com/plinth-storage/plinth/internal/errkind"
 )
 
 func TestReadInput(t *testing.T) {
@@ -40,8 +41,8 @@ func TestReadInput(t *testing.T) {
 			}
 			continue
 		}
-		var he *HTTPError
-		if !errors.As(err, &he) || he.Status != tc.wantStatus {
+		var ke *errkind.Error
+		if !errors.As(err, &ke) || StatusOf(err) != tc.wantStatus {
 			t.Errorf("%s: err %v, want HTTP %d", tc.name, err, tc.wantStatus)
 		}
 		if tc.wantStatus == http.StatusBadRequest && !strings.HasPrefix(err.Error(), "invalid JSON body: ") {

@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/apitypes"
+	"github.com/plinth-storage/plinth/internal/errkind"
 )
 
 // schemaBody is a schema as published (go-rancher's key set; empty ones
@@ -86,7 +86,7 @@ func (s *Schemas) serveVersions(w http.ResponseWriter, r *http.Request) {
 
 func (s *Schemas) serveVersionByID(w http.ResponseWriter, r *http.Request) {
 	if id := r.PathValue("id"); id != APIVersion {
-		WriteErr(w, r, apierr.NotFound("API version %q does not exist; this server speaks %q", id, APIVersion))
+		WriteErr(w, r, errkind.NotFound("API version %q does not exist; this server speaks %q", id, APIVersion))
 		return
 	}
 	s.serveVersion(w, r)
@@ -105,7 +105,7 @@ func (s *Schemas) serveSchema(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	sc := s.Get(id)
 	if sc == nil {
-		WriteErr(w, r, apierr.NotFound("schema %q does not exist; GET %s lists them", id,
+		WriteErr(w, r, errkind.NotFound("schema %q does not exist; GET %s lists them", id,
 			strings.TrimPrefix(URLsFor(r).Schemas(), URLsFor(r).Base())))
 		return
 	}

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/apitypes"
+	"github.com/plinth-storage/plinth/internal/errkind"
 )
 
 func TestWriteResource(t *testing.T) {
@@ -157,7 +157,7 @@ func TestWriteErrorEnvelope(t *testing.T) {
 	req := httptest.NewRequest(http.MethodGet, "/v1/backingimages/nope?secret=1", nil)
 	req.Host = "10.42.0.5:9500"
 	rr := httptest.NewRecorder()
-	WriteErr(rr, req, apierr.NotFound("backing image %q not found", "nope"))
+	WriteErr(rr, req, errkind.NotFound("backing image %q not found", "nope"))
 	want := `{"id":"","type":"error","links":{"self":"http://10.42.0.5:9500/v1/backingimages/nope"},"actions":{},` +
 		`"status":404,"code":"Not Found","message":"backing image \"nope\" not found","detail":""}`
 	var got, exp map[string]any
@@ -177,21 +177,25 @@ func TestWriteErrorEnvelope(t *testing.T) {
 func TestStatusOf(t *testing.T) {
 	cause := errors.New("etcd down")
 	for err, want := range map[error]int{
-		apierr.BadRequest("x"):                            400,
-		apierr.NotFound("x"):                              404,
-		apierr.Conflict("x"):                              409,
-		apierr.Invalid("x"):                               422,
-		apierr.Unavailable("reaching etcd: %w", cause):    503,
-		fmt.Errorf("wrapped: %w", apierr.Conflict("dup")): 409,
-		errors.New("plain"):                               500,
-		fmt.Errorf("body: %w", &http.MaxBytesError{}):     413,
-		&HTTPError{Status: 200, Msg: "not an error code"}: 500,
+		errkind.BadRequest("x"):                                     400,
+		errkind.NotFound("x"):                                       404,
+		errkind.Conflict("x"):                                       409,
+		errkind.Invalid("x"):                                        422,
+		errkind.Unavailable("reaching etcd: %w", cause):             503,
+		fmt.Errorf("wrapped: %w", errkind.Conflict("dup")):          409,
+		errkind.InsufficientStorage("x"):                            507,
+		errkind.TooLarge("x"):                                       413,
+		errkind.Timeout("x"):                                        408,
+		errkind.UnsupportedMedia("x"):                               415,
+		errors.New("plain"):                                         500,
+		fmt.Errorf("body: %w", &http.MaxBytesError{}):               413,
+		&errkind.Error{Kind: errkind.Kind(99), Msg: "unknown kind"}: 500,
 	} {
 		if got := StatusOf(err); got != want {
 			t.Errorf("StatusOf(%v) = %d, want %d", err, got, want)
 		}
 	}
-	if err := apierr.Unavailable("reaching etcd: %w", cause); !errors.Is(err, cause) || err.Error() != "reaching etcd: etcd down" {
+	if err := errkind.Unavailable("reaching etcd: %w", cause); !errors.Is(err, cause) || err.Error() != "reaching etcd: etcd down" {
 		t.Errorf("cause lost: %v", err)
 	}
 }

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/apitypes"
+	"github.com/plinth-storage/plinth/internal/errkind"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/source"
 	"github.com/plinth-storage/plinth/internal/store"
@@ -24,7 +24,7 @@ func (c *Controller) Upload(ctx context.Context, name string, size int64, fill f
 	}
 	wctx, ok := c.workers.claim(ctx, name, diskUUID)
 	if !ok {
-		return apierr.Conflict("an upload to backing image %s is already in progress; wait for it to finish", name)
+		return errkind.Conflict("an upload to backing image %s is already in progress; wait for it to finish", name)
 	}
 	defer func() {
 		c.workers.release(name, diskUUID)
@@ -32,7 +32,7 @@ func (c *Controller) Upload(ctx context.Context, name string, size int64, fill f
 	}()
 	w, ok := c.newWriter(wctx, bi, diskUUID)
 	if !ok {
-		return apierr.Conflict("backing image %s has no copy waiting for an upload", name)
+		return errkind.Conflict("backing image %s has no copy waiting for an upload", name)
 	}
 	c.setState(wctx, name, diskUUID, apitypes.StateInProgress, "receiving upload")
 	if err := fill(w, c.progressReporter(wctx, name, diskUUID, "upload")); err != nil {
@@ -42,7 +42,7 @@ func (c *Controller) Upload(ctx context.Context, name string, size int64, fill f
 	}
 	if size > 0 && w.Written() != size {
 		w.abort()
-		err := apierr.BadRequest("upload of %s ended after %d bytes but size=%d was announced; upload the file again", name, w.Written(), size)
+		err := errkind.BadRequest("upload of %s ended after %d bytes but size=%d was announced; upload the file again", name, w.Written(), size)
 		c.fail(wctx, name, diskUUID, err)
 		return err
 	}
@@ -50,7 +50,7 @@ func (c *Controller) Upload(ctx context.Context, name string, size int64, fill f
 	cur, err := c.BIs.Get(ctx, name)
 	if err == nil {
 		if cp := cur.Value.Status.Copies[diskUUID]; cp != nil && cp.State == apitypes.StateFailed {
-			return apierr.Invalid("%s", cp.Message)
+			return errkind.Invalid("%s", cp.Message)
 		}
 	}
 	return nil
@@ -62,22 +62,22 @@ func (c *Controller) uploadTarget(ctx context.Context, name string) (model.Backi
 	var diskUUID string
 	bi, err := c.BIs.Mutate(ctx, name, func(bi *model.BackingImage) error {
 		if bi.SourceType != apitypes.SourceUpload {
-			return apierr.Invalid("backing image %s has sourceType %q; only images created with sourceType upload accept uploads", name, bi.SourceType)
+			return errkind.Invalid("backing image %s has sourceType %q; only images created with sourceType upload accept uploads", name, bi.SourceType)
 		}
 		if bi.DeletionRequested != nil {
-			return apierr.Conflict("backing image %s is being deleted", name)
+			return errkind.Conflict("backing image %s is being deleted", name)
 		}
 		if bi.ReadyCopies() > 0 {
-			return apierr.Conflict("backing image %s is already uploaded and ready", name)
+			return errkind.Conflict("backing image %s is already uploaded and ready", name)
 		}
 		before := len(bi.Status.Copies)
 		c.schedule(ctx, bi)
 		diskUUID = c.firstLocalCopy(bi)
 		if diskUUID == "" && bi.Status.Message != "" {
-			return apierr.Conflict("backing image %s cannot be placed: %s", name, bi.Status.Message)
+			return errkind.Conflict("backing image %s cannot be placed: %s", name, bi.Status.Message)
 		}
 		if diskUUID == "" {
-			return apierr.Unavailable("no schedulable disk on node %s can hold backing image %s; check the node's disks", c.NodeID, name)
+			return errkind.Unavailable("no schedulable disk on node %s can hold backing image %s; check the node's disks", c.NodeID, name)
 		}
 		if len(bi.Status.Copies) == before {
 			return store.ErrNoChange
@@ -85,7 +85,7 @@ func (c *Controller) uploadTarget(ctx context.Context, name string) (model.Backi
 		return nil
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		return bi, "", apierr.NotFound("backing image %s not found", name)
+		return bi, "", errkind.NotFound("backing image %s not found", name)
 	}
 	return bi, diskUUID, err
 }

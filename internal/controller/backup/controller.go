@@ -11,6 +11,7 @@ import (
 	"github.com/plinth-storage/plinth/internal/apitypes"
 	"github.com/plinth-storage/plinth/internal/backupstore"
 	"github.com/plinth-storage/plinth/internal/controller/runner"
+	"github.com/plinth-storage/plinth/internal/errkind"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/settings"
 	"github.com/plinth-storage/plinth/internal/store"
@@ -128,12 +129,28 @@ func (c *Controller) setStatus(ctx context.Context, name string, fn func(*model.
 	return err
 }
 
-// finishDelete removes the remote backup (unless localOnly) and then the
-// record. While the target cannot be reached the record stays Deleting
-// with the reason, and the delete is retried with backoff.
+// finishDelete records the state Deleting, removes the remote backup
+// (unless localOnly) and then the record. While the target cannot be
+// reached the record stays Deleting with the reason, and the delete is
+// retried with backoff.
 func (c *Controller) finishDelete(ctx context.Context, cur store.Versioned[model.Backup]) error {
 	b := cur.Value
 	c.cancel(b.Name)
+	if b.Status.State != apitypes.BackupStateDeleting {
+		_, err := c.Records.Backups.Mutate(ctx, b.Name, func(r *model.Backup) error {
+			if r.Status.State == apitypes.BackupStateDeleting {
+				return store.ErrNoChange
+			}
+			r.Status.State = apitypes.BackupStateDeleting
+			return nil
+		})
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 	if !b.LocalOnly {
 		if err := c.deleteRemote(ctx, b); err != nil {
 			msg := fmt.Sprintf("deleting the remote backup failed, retrying: %v", err)
@@ -164,9 +181,10 @@ func (c *Controller) deleteRemote(ctx context.Context, b model.Backup) error {
 			"backup", b.Name, "target", b.BackupTargetName)
 		return nil
 	}
-	st, bt, err := c.Stores.Get(ctx, b.BackupTargetName)
+	st, bt, release, err := c.Stores.Acquire(ctx, b.BackupTargetName)
+	defer release()
 	if err != nil {
-		if apierrNotFound(err) {
+		if errors.Is(err, errkind.KindNotFound) {
 			return nil // the target is gone; nothing remote to delete through it
 		}
 		return err

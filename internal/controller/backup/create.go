@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/apitypes"
 	"github.com/plinth-storage/plinth/internal/backupstore"
+	"github.com/plinth-storage/plinth/internal/errkind"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/store"
 )
@@ -29,7 +29,7 @@ type Service struct {
 }
 
 // Create makes a backup of image on the request's target (default:
-// "default"). It returns a client error (apierr) for every refusal: a
+// "default"). It returns a client error (errkind) for every refusal: a
 // missing image or target is 404; an image without a ready copy, an
 // existing Completed or InProgress backup of the image on that target (the
 // message says its state), a taken name, or a backup of the same name with
@@ -56,7 +56,8 @@ func (s *Service) Create(ctx context.Context, image string, in apitypes.BackupBa
 	if err != nil {
 		return model.Backup{}, err
 	}
-	st, bt, err := s.Stores.Get(ctx, targetName)
+	st, bt, release, err := s.Stores.Acquire(ctx, targetName)
+	defer release()
 	if err != nil {
 		return model.Backup{}, err
 	}
@@ -89,17 +90,17 @@ func (s *Service) Create(ctx context.Context, image string, in apitypes.BackupBa
 func (s *Service) readyImage(ctx context.Context, image string) (model.BackingImage, error) {
 	v, err := s.BIs.Get(ctx, image)
 	if errors.Is(err, store.ErrNotFound) {
-		return model.BackingImage{}, apierr.NotFound("backing image %s not found", image)
+		return model.BackingImage{}, errkind.NotFound("backing image %s not found", image)
 	}
 	if err != nil {
 		return model.BackingImage{}, err
 	}
 	bi := v.Value
 	if bi.DeletionRequested != nil {
-		return bi, apierr.Conflict("backing image %s is being deleted", image)
+		return bi, errkind.Conflict("backing image %s is being deleted", image)
 	}
 	if bi.ReadyCopies() == 0 {
-		return bi, apierr.Conflict("backing image %s has no ready copy yet; back it up once it is ready", image)
+		return bi, errkind.Conflict("backing image %s has no ready copy yet; back it up once it is ready", image)
 	}
 	return bi, nil
 }
@@ -110,7 +111,7 @@ func (s *Service) readyImage(ctx context.Context, image string) (model.BackingIm
 // installation's backup with different content is the checksum conflict.
 func (s *Service) refuseDuplicate(ctx context.Context, target string, bi model.BackingImage) (*store.Versioned[model.Backup], error) {
 	if _, err := s.Targets.Get(ctx, target); errors.Is(err, store.ErrNotFound) {
-		return nil, apierr.NotFound("backup target %s not found", target)
+		return nil, errkind.NotFound("backup target %s not found", target)
 	}
 	existing, found, err := s.Records.Owner(ctx, target, bi.Name)
 	if err != nil || !found {
@@ -126,7 +127,7 @@ func (s *Service) refuseDuplicate(ctx context.Context, target string, bi model.B
 	b := cur.Value
 	switch {
 	case b.DeletionRequested != nil:
-		return nil, apierr.Conflict("backing image %s has a backup on target %s, %s, that is being deleted; try again once it is gone",
+		return nil, errkind.Conflict("backing image %s has a backup on target %s, %s, that is being deleted; try again once it is gone",
 			bi.Name, target, existing)
 	case b.Status.State == apitypes.BackupStateError:
 		return &cur, nil
@@ -139,7 +140,7 @@ func (s *Service) refuseDuplicate(ctx context.Context, target string, bi model.B
 // checksumConflict is the 409 for a backup of the image's name on the
 // target that holds other content.
 func checksumConflict(target string, bi model.BackingImage, remote string) error {
-	return apierr.Conflict("backup target %s already holds a backup of %s with checksum %s, but the image's checksum is %s; "+
+	return errkind.Conflict("backup target %s already holds a backup of %s with checksum %s, but the image's checksum is %s; "+
 		"it was written by another installation or from other content: delete it there or restore it under another name",
 		target, bi.Name, displayChecksum(remote), bi.Status.CurrentChecksum)
 }
@@ -149,17 +150,17 @@ func checksumConflict(target string, bi model.BackingImage, remote string) error
 func (s *Service) Retry(ctx context.Context, name string) (model.Backup, error) {
 	b, err := s.Records.Backups.Mutate(ctx, name, func(b *model.Backup) error {
 		if b.DeletionRequested != nil {
-			return apierr.Conflict("backup %s is being deleted", name)
+			return errkind.Conflict("backup %s is being deleted", name)
 		}
 		if b.Status.State != apitypes.BackupStateError {
-			return apierr.Conflict("backup %s is %s; only a backup in Error can be retried", name, stateName(b.Status.State))
+			return errkind.Conflict("backup %s is %s; only a backup in Error can be retried", name, stateName(b.Status.State))
 		}
 		b.Status.State, b.Status.Error, b.Status.Progress = apitypes.BackupStatePending, "", 0
 		b.Status.Attempt, b.Status.RetryAt = 0, nil
 		return nil
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		return b, apierr.NotFound("backup backing image %s not found", name)
+		return b, errkind.NotFound("backup backing image %s not found", name)
 	}
 	if err == nil {
 		s.Enqueue(name)
@@ -170,7 +171,7 @@ func (s *Service) Retry(ctx context.Context, name string) (model.Backup, error) 
 // checkAvailable is a 503 naming the target unless it answers its check.
 func checkAvailable(ctx context.Context, st *backupstore.Store, bt model.BackupTarget) error {
 	if err := checkReachable(ctx, st); err != nil {
-		return apierr.Unavailable("backup target %s is not available: %v", bt.Name, err)
+		return errkind.Unavailable("backup target %s is not available: %v", bt.Name, err)
 	}
 	return nil
 }
@@ -184,7 +185,7 @@ func (s *Service) matchRemote(ctx context.Context, st *backupstore.Store, bt mod
 	case errors.Is(err, backupstore.ErrNotFound):
 		return nil
 	case err != nil:
-		return apierr.Unavailable("reading backup target %s failed: %v", bt.Name, err)
+		return errkind.Unavailable("reading backup target %s failed: %v", bt.Name, err)
 	case cfg.InProgress():
 		return nil
 	case cfg.Checksum != bi.Status.CurrentChecksum:

@@ -8,7 +8,7 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
-	"github.com/plinth-storage/plinth/internal/apierr"
+	"github.com/plinth-storage/plinth/internal/errkind"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/store"
 )
@@ -50,7 +50,7 @@ func (r *Records) Create(ctx context.Context, b model.Backup, generate bool) (mo
 				b.Name = GenerateName(b.BackingImageName)
 				continue
 			}
-			return b, apierr.Conflict("a backup named %s already exists; choose another name", b.Name)
+			return b, errkind.Conflict("a backup named %s already exists; choose another name", b.Name)
 		}
 		return b, err
 	}
@@ -59,7 +59,7 @@ func (r *Records) Create(ctx context.Context, b model.Backup, generate bool) (mo
 // alreadyBackedUp is the 409 for a second backup of image on target; it
 // names the existing backup and its state.
 func alreadyBackedUp(image, target, existing, state string) error {
-	return apierr.Conflict("backing image %s is already backed up to target %s as backup %s (%s); delete that backup first to make a new one",
+	return errkind.Conflict("backing image %s is already backed up to target %s as backup %s (%s); delete that backup first to make a new one",
 		image, target, existing, stateName(state))
 }
 
@@ -83,7 +83,7 @@ func (r *Records) Replace(ctx context.Context, old store.Versioned[model.Backup]
 			},
 			Ops: []clientv3.Op{clientv3.OpDelete(r.Backups.Key(old.Name)), clientv3.OpPut(key, b.Name)},
 			Failed: func(ctx context.Context) error {
-				return apierr.Conflict("backup %s of %s on target %s changed while it was being replaced; try again", old.Name, b.BackingImageName, b.BackupTargetName)
+				return errkind.Conflict("backup %s of %s on target %s changed while it was being replaced; try again", old.Name, b.BackingImageName, b.BackupTargetName)
 			},
 		}
 		_, err := r.Backups.Create(ctx, b.Name, b, guard)
@@ -95,7 +95,7 @@ func (r *Records) Replace(ctx context.Context, old store.Versioned[model.Backup]
 				b.Name = GenerateName(b.BackingImageName)
 				continue
 			}
-			return b, apierr.Conflict("a backup named %s already exists; choose another name", b.Name)
+			return b, errkind.Conflict("a backup named %s already exists; choose another name", b.Name)
 		}
 		return b, err
 	}
@@ -103,7 +103,7 @@ func (r *Records) Replace(ctx context.Context, old store.Versioned[model.Backup]
 
 func (r *Records) replaceFailed(old store.Versioned[model.Backup], err error) error {
 	if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
-		return apierr.Conflict("backup %s changed while it was being replaced; try again", old.Name)
+		return errkind.Conflict("backup %s changed while it was being replaced; try again", old.Name)
 	}
 	return err
 }

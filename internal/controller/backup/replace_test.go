@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/apitypes"
+	"github.com/plinth-storage/plinth/internal/errkind"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/store"
 	"github.com/plinth-storage/plinth/internal/target"
@@ -47,7 +47,7 @@ func TestNewBackupReplacesAFailedOne(t *testing.T) {
 
 	// A Completed backup still blocks, and the 409 says its state.
 	_, err := p.svc.Create(p.ctx, "img", apitypes.BackupBackingImageCreateInput{BackupTargetName: "t"})
-	if apierr.StatusOf(err) != 409 || !strings.Contains(err.Error(), b.Name) || !strings.Contains(err.Error(), "(Completed)") {
+	if errkind.Of(err) != errkind.KindConflict || !strings.Contains(err.Error(), b.Name) || !strings.Contains(err.Error(), "(Completed)") {
 		t.Fatalf("second backup of a Completed one: want a 409 naming %s and its state, got %v", b.Name, err)
 	}
 }
@@ -66,10 +66,10 @@ func TestRetryActionPutsAFailedBackupBack(t *testing.T) {
 		t.Fatalf("after retry: state %s, attempt %d, error %q; want Pending with a fresh budget", got.Status.State, got.Status.Attempt, got.Status.Error)
 	}
 	p.waitBackup(b.Name, "Completed", 20*time.Second, inState(apitypes.BackupStateCompleted))
-	if _, err := p.svc.Retry(p.ctx, b.Name); apierr.StatusOf(err) != 409 || !strings.Contains(err.Error(), "Completed") {
+	if _, err := p.svc.Retry(p.ctx, b.Name); errkind.Of(err) != errkind.KindConflict || !strings.Contains(err.Error(), "Completed") {
 		t.Fatalf("retry of a Completed backup: want a 409 naming the state, got %v", err)
 	}
-	if _, err := p.svc.Retry(p.ctx, "nope"); apierr.StatusOf(err) != 404 {
+	if _, err := p.svc.Retry(p.ctx, "nope"); errkind.Of(err) != errkind.KindNotFound {
 		t.Fatalf("retry of a missing backup: want 404, got %v", err)
 	}
 }
@@ -86,7 +86,7 @@ func TestSyncedForeignBackupIsAChecksumConflict(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := p.svc.Create(p.ctx, "img", apitypes.BackupBackingImageCreateInput{BackupTargetName: "t"})
-	if apierr.StatusOf(err) != 409 || !strings.Contains(err.Error(), "checksum "+strings.Repeat("ab", 64)) || !strings.Contains(err.Error(), sum) {
+	if errkind.Of(err) != errkind.KindConflict || !strings.Contains(err.Error(), "checksum "+strings.Repeat("ab", 64)) || !strings.Contains(err.Error(), sum) {
 		t.Fatalf("want the checksum-conflict 409 naming both checksums, got %v", err)
 	}
 }
@@ -107,7 +107,7 @@ func TestDeleteOfFailedBackupDoesNotWaitForItsOwnLock(t *testing.T) {
 	start := time.Now()
 	now := time.Now()
 	if _, err := p.records.Backups.Mutate(p.ctx, b.Name, func(r *model.Backup) error {
-		r.DeletionRequested, r.Status.State = &now, apitypes.BackupStateDeleting
+		r.DeletionRequested = &now // the deletion mark alone, as the API writes it
 		return nil
 	}); err != nil {
 		t.Fatal(err)
@@ -130,4 +130,39 @@ func (p *plane) waitGone(name string, timeout time.Duration) {
 		}
 		return false, v.Value.Status.State + ": " + v.Value.Status.Error
 	})
+}
+
+// The API writes only the deletion mark; the controller records Deleting
+// in the status as soon as it starts the delete.
+func TestDeletionMarkAloneLeadsToDeletingStatus(t *testing.T) {
+	p := newPlane(t)
+	p.addTarget("t", "mem://t")
+	p.addImage("img", blockSize)
+	b := p.startBackup("img")
+	p.waitBackup(b.Name, "Completed", 20*time.Second, inState(apitypes.BackupStateCompleted))
+	// The delete's availability check hangs until gate opens.
+	gate := make(chan struct{})
+	p.target("mem://t").Add(faulty.Rule{Ops: []string{target.OpCheck}, Match: func(string, string) bool {
+		<-gate
+		return false
+	}})
+	defer func() {
+		select {
+		case <-gate:
+		default:
+			close(gate)
+		}
+	}()
+
+	now := time.Now()
+	if _, err := p.records.Backups.Mutate(p.ctx, b.Name, func(r *model.Backup) error {
+		r.DeletionRequested = &now
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	p.ctl.Enqueue(b.Name)
+	p.waitBackup(b.Name, "Deleting while its delete runs", 10*time.Second, inState(apitypes.BackupStateDeleting))
+	close(gate)
+	p.waitGone(b.Name, 10*time.Second)
 }

@@ -8,9 +8,9 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/apitypes"
 	"github.com/plinth-storage/plinth/internal/backupstore"
+	"github.com/plinth-storage/plinth/internal/errkind"
 	"github.com/plinth-storage/plinth/internal/imagefmt"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/settings"
@@ -31,21 +31,21 @@ var sha512Hex = regexp.MustCompile(`^[0-9a-f]{128}$`)
 func (s *Service) RestoreImage(ctx context.Context, name string, in apitypes.BackingImageRestoreInput) (model.BackingImage, error) {
 	v, err := s.Records.Backups.Get(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
-		return model.BackingImage{}, apierr.NotFound("backup backing image %s not found", name)
+		return model.BackingImage{}, errkind.NotFound("backup backing image %s not found", name)
 	}
 	if err != nil {
 		return model.BackingImage{}, err
 	}
 	b := v.Value
 	if b.Status.State != apitypes.BackupStateCompleted {
-		return model.BackingImage{}, apierr.Conflict("backup %s is %s; only a Completed backup can be restored", name, stateName(b.Status.State))
+		return model.BackingImage{}, errkind.Conflict("backup %s is %s; only a Completed backup can be restored", name, stateName(b.Status.State))
 	}
 	image := in.Name
 	if image == "" {
 		image = b.BackingImageName
 	}
 	if _, err := s.BIs.Get(ctx, image); err == nil {
-		return model.BackingImage{}, apierr.Conflict("backing image %s already exists; delete it first or restore under another name", image)
+		return model.BackingImage{}, errkind.Conflict("backing image %s already exists; delete it first or restore under another name", image)
 	}
 	bi := model.BackingImage{Name: image, SourceType: apitypes.SourceRestore,
 		Parameters: map[string]string{ParamBackupURL: b.Status.URL, ParamBackupTarget: b.BackupTargetName}}
@@ -105,7 +105,8 @@ func (r *Restorer) restoreOnce(ctx context.Context, image, targetName string, po
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer r.Stores.Track(targetName, cancel)()
-	st, _, err := r.Stores.Get(ctx, targetName)
+	st, _, release, err := r.Stores.Acquire(ctx, targetName)
+	defer release()
 	if err != nil {
 		return "", err
 	}
@@ -138,7 +139,8 @@ func (r *Restorer) Format(ctx context.Context, params map[string]string) (imagef
 	if err != nil {
 		return "", err
 	}
-	st, _, err := r.Stores.Get(ctx, params[ParamBackupTarget])
+	st, _, release, err := r.Stores.Acquire(ctx, params[ParamBackupTarget])
+	defer release()
 	if err != nil {
 		return "", err
 	}

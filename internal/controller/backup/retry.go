@@ -5,12 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
 	"time"
 
-	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/backupstore"
 	"github.com/plinth-storage/plinth/internal/backupstore/lock"
+	"github.com/plinth-storage/plinth/internal/errkind"
 	"github.com/plinth-storage/plinth/internal/settings"
 	"github.com/plinth-storage/plinth/internal/target"
 )
@@ -48,9 +47,9 @@ func retryable(err error) bool {
 		return false
 	case errors.Is(err, lock.ErrLost), errors.Is(err, lock.ErrConflict):
 		return true
-	case apierrNotFound(err):
+	case errors.Is(err, errkind.KindNotFound):
 		return false
-	case apierr.StatusOf(err) == http.StatusServiceUnavailable:
+	case errors.Is(err, errkind.KindUnavailable):
 		return true
 	}
 	var te *target.Error

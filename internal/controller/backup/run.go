@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/apitypes"
 	"github.com/plinth-storage/plinth/internal/backupstore"
 	"github.com/plinth-storage/plinth/internal/model"
@@ -59,7 +58,8 @@ func (c *Controller) backup(ctx context.Context, b model.Backup) error {
 		return permanent(err)
 	}
 	defer src.Close()
-	st, bt, err := c.Stores.Get(ctx, b.BackupTargetName)
+	st, bt, release, err := c.Stores.Acquire(ctx, b.BackupTargetName)
+	defer release()
 	if err != nil {
 		return err
 	}
@@ -120,5 +120,3 @@ type CopySource interface {
 	backupstore.Source
 	Close() error
 }
-
-func apierrNotFound(err error) bool { return apierr.StatusOf(err) == 404 }

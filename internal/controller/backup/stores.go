@@ -15,8 +15,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/backupstore"
+	"github.com/plinth-storage/plinth/internal/errkind"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/store"
 	"github.com/plinth-storage/plinth/internal/target"
@@ -25,7 +25,11 @@ import (
 
 // Stores keeps one open driver and backupstore.Store per backup target, and
 // reopens it when the target's URL or credential secret changes. One
-// client per target is reused by every operation on it.
+// client per target is reused by every operation on it. Drivers are
+// reference-counted: every operation acquires the store and releases it
+// when done, and a driver that was replaced (URL or secret changed) or
+// dropped (target deleted) is closed only once its last operation has
+// released it.
 type Stores struct {
 	Targets *store.Kind[model.BackupTarget]
 	Secrets *store.Kind[model.Secret]
@@ -46,52 +50,58 @@ type Stores struct {
 	ops    runningOps
 }
 
+// openStore is one open driver. refs counts the operations holding it,
+// plus one while it is the target's current store in the cache; the
+// driver is closed when refs drops to zero. refs is guarded by Stores.mu.
 type openStore struct {
 	version string // hash of URL and secret data
 	tgt     target.Target
 	store   *backupstore.Store
+	refs    int
 }
 
-// Get returns the store of the named target, opening its driver if needed.
-// A missing target is an apierr 404; a target that cannot be opened (bad
-// URL, missing secret) is an apierr 503 with the reason.
-func (s *Stores) Get(ctx context.Context, name string) (*backupstore.Store, model.BackupTarget, error) {
+// noRelease is the release func handed out with an error.
+func noRelease() {}
+
+// Acquire returns the store of the named target, opening its driver if
+// needed, and a release func that the caller must call (once; later calls
+// do nothing) when its operation on the store has finished. The store
+// stays usable until then, even if the target's URL or secret changes or
+// the target is deleted meanwhile. A missing target is an
+// errkind.NotFound; a target that cannot be opened (bad URL, missing
+// secret) is an errkind.Unavailable with the reason. On error, release is
+// a no-op and never nil.
+func (s *Stores) Acquire(ctx context.Context, name string) (st *backupstore.Store, bt model.BackupTarget, release func(), err error) {
 	v, err := s.Targets.Get(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, model.BackupTarget{}, apierr.NotFound("backup target %s not found", name)
+		return nil, model.BackupTarget{}, noRelease, errkind.NotFound("backup target %s not found", name)
 	}
 	if err != nil {
-		return nil, model.BackupTarget{}, err
+		return nil, model.BackupTarget{}, noRelease, err
 	}
-	bt := v.Value
-	st, err := s.openTarget(ctx, bt)
-	return st, bt, err
+	bt = v.Value
+	st, release, err = s.acquireTarget(ctx, bt)
+	return st, bt, release, err
 }
 
-func (s *Stores) openTarget(ctx context.Context, bt model.BackupTarget) (*backupstore.Store, error) {
+// acquireTarget is Acquire for a target record already read.
+func (s *Stores) acquireTarget(ctx context.Context, bt model.BackupTarget) (*backupstore.Store, func(), error) {
 	if bt.URL == "" {
-		return nil, apierr.Unavailable("backup target %s has no URL; set one with backupTargetUpdate", bt.Name)
+		return nil, noRelease, errkind.Unavailable("backup target %s has no URL; set one with backupTargetUpdate", bt.Name)
 	}
 	secret, err := s.secretData(ctx, bt)
 	if err != nil {
-		return nil, err
+		return nil, noRelease, err
 	}
 	version := fingerprint(bt.URL, secret)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.byName == nil {
-		s.byName = map[string]*openStore{}
+	if st, release := s.reuse(bt.Name, version); st != nil {
+		return st, release, nil
 	}
-	if cur := s.byName[bt.Name]; cur != nil {
-		if cur.version == version {
-			return cur.store, nil
-		}
-		cur.tgt.Close()
-		delete(s.byName, bt.Name)
-	}
+	// Open outside the lock: dialling a slow server must not hold up
+	// operations on other targets.
 	tgt, err := s.open(ctx, bt.URL, secret)
 	if err != nil {
-		return nil, apierr.Unavailable("backup target %s: %v", bt.Name, err)
+		return nil, noRelease, errkind.Unavailable("backup target %s: %v", bt.Name, err)
 	}
 	opts := s.StoreOptions
 	if s.Journal != nil {
@@ -100,9 +110,60 @@ func (s *Stores) openTarget(ctx context.Context, bt model.BackupTarget) (*backup
 	if s.BadBlocks != nil {
 		opts.BadBlocks = s.BadBlocks.ForTarget(bt.Name)
 	}
-	st := backupstore.New(tgt, opts)
-	s.byName[bt.Name] = &openStore{version: version, tgt: tgt, store: st}
-	return st, nil
+	fresh := &openStore{version: version, tgt: tgt, store: backupstore.New(tgt, opts), refs: 2}
+	s.mu.Lock()
+	if cur := s.byName[bt.Name]; cur != nil && cur.version == version {
+		// Opened concurrently by another operation: use that one.
+		cur.refs++
+		s.mu.Unlock()
+		tgt.Close()
+		return cur.store, s.releaser(cur), nil
+	}
+	if s.byName == nil {
+		s.byName = map[string]*openStore{}
+	}
+	old := s.byName[bt.Name]
+	s.byName[bt.Name] = fresh
+	closeOld := old != nil && s.unref(old)
+	s.mu.Unlock()
+	if closeOld {
+		old.tgt.Close()
+	}
+	return fresh.store, s.releaser(fresh), nil
+}
+
+// reuse acquires the cached store of target name if it is of version.
+func (s *Stores) reuse(name, version string) (*backupstore.Store, func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur := s.byName[name]
+	if cur == nil || cur.version != version {
+		return nil, nil
+	}
+	cur.refs++
+	return cur.store, s.releaser(cur)
+}
+
+// releaser returns the release func of one reference to o.
+func (s *Stores) releaser(o *openStore) func() {
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			last := s.unref(o)
+			s.mu.Unlock()
+			if last {
+				o.tgt.Close()
+			}
+		})
+	}
+}
+
+// unref drops one reference to o and reports whether it was the last, in
+// which case the caller closes o's driver (outside s.mu). s.mu is held.
+func (s *Stores) unref(o *openStore) bool {
+	o.refs--
+	return o.refs == 0
 }
 
 func (s *Stores) open(ctx context.Context, url string, secret map[string]string) (target.Target, error) {
@@ -122,7 +183,7 @@ func (s *Stores) secretData(ctx context.Context, bt model.BackupTarget) (map[str
 	}
 	sec, err := s.Secrets.Get(ctx, bt.CredentialSecret)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, apierr.Unavailable("backup target %s: credential secret %s does not exist; create it with POST /v1/secrets", bt.Name, bt.CredentialSecret)
+		return nil, errkind.Unavailable("backup target %s: credential secret %s does not exist; create it with POST /v1/secrets", bt.Name, bt.CredentialSecret)
 	}
 	if err != nil {
 		return nil, err
@@ -130,13 +191,16 @@ func (s *Stores) secretData(ctx context.Context, bt model.BackupTarget) (map[str
 	return sec.Value.Data, nil
 }
 
-// Drop closes the driver of a deleted target.
+// Drop forgets the driver of a deleted target: it is closed at once if no
+// operation holds it, else when the last one releases it.
 func (s *Stores) Drop(name string) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if cur := s.byName[name]; cur != nil {
+	cur := s.byName[name]
+	delete(s.byName, name)
+	last := cur != nil && s.unref(cur)
+	s.mu.Unlock()
+	if last {
 		cur.tgt.Close()
-		delete(s.byName, name)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/plinth-storage/plinth/internal/apitypes"
 	"github.com/plinth-storage/plinth/internal/backupstore"
+	"github.com/plinth-storage/plinth/internal/errkind"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/store"
 )
@@ -19,7 +20,8 @@ import (
 // removed, but only on the strength of a listing that succeeded. Records of
 // backups this installation is still making are never touched.
 func (c *TargetController) sync(ctx context.Context, bt model.BackupTarget) error {
-	st, err := c.Stores.openTarget(ctx, bt)
+	st, release, err := c.Stores.acquireTarget(ctx, bt)
+	defer release()
 	if err != nil {
 		return err
 	}
@@ -69,7 +71,7 @@ func (c *TargetController) adoptRemote(ctx context.Context, bt model.BackupTarge
 		b := model.Backup{Name: GenerateName(s.Name), BackingImageName: s.Name, BackupTargetName: bt.Name,
 			Labels: s.Labels, CreatedAt: time.Now().UTC(), Status: status, TargetURL: bt.URL}
 		_, err := c.Records.Create(ctx, b, true)
-		if err != nil && apiConflict(err) {
+		if errors.Is(err, errkind.KindConflict) {
 			return nil // created concurrently by a backup request
 		}
 		return err

@@ -75,7 +75,8 @@ func (c *TargetController) Reconcile(ctx context.Context, name string) (runner.R
 
 // check opens the target's driver and runs its cheap availability check.
 func (c *TargetController) check(ctx context.Context, bt model.BackupTarget) error {
-	st, err := c.Stores.openTarget(ctx, bt)
+	st, release, err := c.Stores.acquireTarget(ctx, bt)
+	defer release()
 	if err != nil {
 		return err
 	}
@@ -88,7 +89,8 @@ func (c *TargetController) recoverLocks(ctx context.Context, bt model.BackupTarg
 	if c.Stores.Journal == nil {
 		return
 	}
-	st, err := c.Stores.openTarget(ctx, bt)
+	st, release, err := c.Stores.acquireTarget(ctx, bt)
+	defer release()
 	if err != nil {
 		return
 	}
@@ -180,7 +182,8 @@ func (c *TargetController) discardUnfinished(ctx context.Context, bt model.Backu
 	if len(images) == 0 || bt.URL == "" {
 		return
 	}
-	st, err := c.Stores.openTarget(ctx, bt)
+	st, release, err := c.Stores.acquireTarget(ctx, bt)
+	defer release()
 	if err == nil {
 		err = checkReachable(ctx, st)
 	}

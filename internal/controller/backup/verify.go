@@ -7,9 +7,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/plinth-storage/plinth/internal/apierr"
 	"github.com/plinth-storage/plinth/internal/apitypes"
 	"github.com/plinth-storage/plinth/internal/backupstore"
+	"github.com/plinth-storage/plinth/internal/errkind"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/store"
 )
@@ -20,12 +20,13 @@ import (
 // in.Repair, each bad block is also rewritten from a ready local copy of a
 // backing image with the backup's SHA-512 (the backup's own image first);
 // a block whose local bytes do not match its ID is never uploaded and is
-// listed in Unrepaired. Errors (apierr): 404 for an unknown backup; 409
+// listed in Unrepaired. Errors (errkind): 404 for an unknown backup; 409
 // when the target holds no complete backup of the image, or a repair finds
 // no ready local copy with the same checksum; 503 when the target is
 // unavailable.
 func (s *Service) Verify(ctx context.Context, name string, in apitypes.BackupVerifyInput) (apitypes.BackupVerifyReport, error) {
-	b, st, err := s.verifyTarget(ctx, name)
+	b, st, release, err := s.verifyTarget(ctx, name)
+	defer release()
 	if err != nil {
 		return apitypes.BackupVerifyReport{}, err
 	}
@@ -53,32 +54,34 @@ func (s *Service) Verify(ctx context.Context, name string, in apitypes.BackupVer
 	return out, nil
 }
 
-// verifyTarget returns the backup record and its target's store.
-func (s *Service) verifyTarget(ctx context.Context, name string) (model.Backup, *backupstore.Store, error) {
+// verifyTarget returns the backup record and its target's store, and the
+// release of the store's reference, to call in every case (also on error).
+func (s *Service) verifyTarget(ctx context.Context, name string) (model.Backup, *backupstore.Store, func(), error) {
+	noop := func() {}
 	v, err := s.Records.Backups.Get(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
-		return model.Backup{}, nil, apierr.NotFound("backup backing image %s not found", name)
+		return model.Backup{}, nil, noop, errkind.NotFound("backup backing image %s not found", name)
 	}
 	if err != nil {
-		return model.Backup{}, nil, err
+		return model.Backup{}, nil, noop, err
 	}
 	b := v.Value
-	st, bt, err := s.Stores.Get(ctx, b.BackupTargetName)
+	st, bt, release, err := s.Stores.Acquire(ctx, b.BackupTargetName)
 	if err != nil {
-		return b, nil, err
+		return b, nil, release, err
 	}
 	if err := checkAvailable(ctx, st, bt); err != nil {
-		return b, nil, err
+		return b, nil, release, err
 	}
-	return b, st, nil
+	return b, st, release, nil
 }
 
 func verifyError(b model.Backup, err error) error {
 	switch {
 	case errors.Is(err, backupstore.ErrNotFound):
-		return apierr.Conflict("backup %s: target %s holds no backup of %s", b.Name, b.BackupTargetName, b.BackingImageName)
+		return errkind.Conflict("backup %s: target %s holds no backup of %s", b.Name, b.BackupTargetName, b.BackingImageName)
 	case errors.Is(err, backupstore.ErrInProgress):
-		return apierr.Conflict("backup %s is still in progress on target %s", b.Name, b.BackupTargetName)
+		return errkind.Conflict("backup %s is still in progress on target %s", b.Name, b.BackupTargetName)
 	}
 	return err
 }
@@ -90,10 +93,10 @@ func verifyError(b model.Backup, err error) error {
 func (s *Service) repairSource(ctx context.Context, b model.Backup) (CopySource, string, error) {
 	sum := strings.ToLower(b.Status.Checksum)
 	if !sha512Hex.MatchString(sum) {
-		return nil, "", apierr.Conflict("backup %s records no SHA-512 checksum to match a local copy against, so it cannot be repaired", b.Name)
+		return nil, "", errkind.Conflict("backup %s records no SHA-512 checksum to match a local copy against, so it cannot be repaired", b.Name)
 	}
 	if s.OpenCopy == nil {
-		return nil, "", apierr.Conflict("backup %s cannot be repaired: this server reads no local copies", b.Name)
+		return nil, "", errkind.Conflict("backup %s cannot be repaired: this server reads no local copies", b.Name)
 	}
 	list, _, err := s.BIs.List(ctx)
 	if err != nil {
@@ -113,7 +116,7 @@ func (s *Service) repairSource(ctx context.Context, b model.Backup) (CopySource,
 			return src, v.Name, nil
 		}
 	}
-	return nil, "", apierr.Conflict("backup %s cannot be repaired: no backing image with its checksum %s has a ready local copy; "+
+	return nil, "", errkind.Conflict("backup %s cannot be repaired: no backing image with its checksum %s has a ready local copy; "+
 		"create one with the same content (download or upload it), then repair again", b.Name, shortSum(sum))
 }
 

@@ -41,6 +41,7 @@ type Runner struct {
 
 	mu       sync.Mutex
 	failures map[string]int
+	waits    waiters // EnqueueAndWait calls (wait.go)
 }
 
 // New returns a runner named name (used in logs) for rec.
@@ -70,6 +71,7 @@ func (r *Runner) Run(ctx context.Context, workers int) {
 	<-ctx.Done()
 	r.q.close()
 	wg.Wait()
+	r.waits.stop()
 }
 
 func (r *Runner) work(ctx context.Context) {
@@ -78,7 +80,7 @@ func (r *Runner) work(ctx context.Context) {
 		if !ok {
 			return
 		}
-		res, err := r.reconcileSafely(ctx, key)
+		res, err := r.reconcileAndNotify(ctx, key)
 		r.q.done(key)
 		r.after(ctx, key, res, err)
 	}

@@ -23,8 +23,8 @@ function row(b, selected, focus) {
     <td class="url">${b.url ? html`<span class="mono trunc" title="${b.url}">${b.url}</span>
       <button type="button" class="btn btn-sm" data-f="copy" aria-label="Copy URL of ${b.name}">Copy</button>` : '–'}</td>
     <td>${timeCell(b.created)}</td>
-    <td class="act">${b.state === 'Error' ? html`<button type="button" class="btn btn-sm" data-f="retry" title="Run this failed backup again">Retry</button>` : ''}
-      <button type="button" class="btn btn-sm" data-f="restore" ${b.state === 'Completed' ? '' : html`disabled title="Only a completed backup can be restored"`}>Restore…</button>
+    <td class="act">${b.state === 'Error' ? html`<button type="button" class="btn btn-sm" data-f="retry" title="Run this failed backup again">Retry</button>`
+      : html`<button type="button" class="btn btn-sm" data-f="restore" ${b.state === 'Completed' ? '' : html`disabled title="Only a completed backup can be restored"`}>Restore…</button>`}
       <button type="button" class="icon-btn" data-f="menu" aria-haspopup="menu" aria-label="More actions for ${b.name}">⋯</button></td>
   </tr>`.s;
 }

@@ -42,6 +42,7 @@ func TestFailedBackupIsReplacedOrRetried(t *testing.T) {
 
 	b.open("#/images")
 	waitRowText(b, "fb", "Ready", 10*time.Second)
+	checkBulkMarks(t, b, failed)
 	b.click(`main tr[data-key="fb"] [data-f=menu]`)
 	b.clickText(".menu", "Back Up")
 	b.wait("backup dialog", `document.querySelector('dialog select[name=target]') !== null`, 10*time.Second)
@@ -75,6 +76,33 @@ func TestFailedBackupIsReplacedOrRetried(t *testing.T) {
 	b.wait("the failed backup gone from the Backups page", rowSel(failed)+` === null`, 10*time.Second)
 
 	retryFlow(t, p, b, dir, "fb-retry")
+}
+
+// checkBulkMarks opens the bulk Backup dialog for fb and fb-retry: fb's
+// backup on files failed and on default completed, so both targets are
+// offered, marked with what a backup there does to each image.
+func checkBulkMarks(t *testing.T, b *browser, failed string) {
+	t.Helper()
+	b.click("main [data-all]")
+	b.click("main [data-bulk=backup]")
+	b.wait("bulk backup dialog", `document.querySelector('dialog select[name=target]') !== null`, 10*time.Second)
+	if o := optionOf(b, "files"); o.Disabled || !strings.Contains(o.Text, "1 failed backup to replace") {
+		t.Fatalf("bulk dialog offers files as %+v; want enabled, saying 1 failed backup will be replaced", o)
+	}
+	if o := optionOf(b, "default"); o.Disabled || !strings.Contains(o.Text, "1 of 2 already backed up") {
+		t.Fatalf("bulk dialog offers default as %+v; want enabled, saying 1 of 2 is already backed up", o)
+	}
+	b.choose("dialog select[name=target]", "default")
+	if note := b.text("dialog [data-block]"); !strings.Contains(note, "fb — already backed up as") {
+		t.Fatalf("bulk dialog on default does not say fb is already backed up there: %q", note)
+	}
+	b.choose("dialog select[name=target]", "files")
+	if note := b.text("dialog [data-replace]"); !strings.Contains(note, "fb — failed backup "+failed) {
+		t.Fatalf("bulk dialog on files does not say fb's failed backup %s is replaced: %q", failed, note)
+	}
+	b.click("dialog footer [data-close]")
+	b.wait("bulk dialog closed", `!document.querySelector('dialog')`, 5*time.Second)
+	b.click("main [data-all]")
 }
 
 // retryFlow fails a backup of img to the file target at dir, then retries

@@ -5,10 +5,13 @@ import { post, path, ApiError } from './api.js';
 import { dialog } from './dialog.js';
 import { html, toast } from './dom.js';
 import * as live from './live.js';
-import { backupBlocker, bbiStateCell, byName, targetOption } from './model.js';
+import { backupBlocker, bbiStateCell, blockReason, byName, existingOn, targetOption, targetUsable } from './model.js';
 
 // openBackupDialog backs up the named images to one chosen target. Images
-// that cannot be backed up are listed as skipped with the reason.
+// that cannot be backed up are listed as skipped with the reason. Targets
+// say what the images' existing backups there mean: one in Error is
+// replaced by the new backup; any other refuses it, so a target where
+// every image has one is not offered.
 export function openBackupDialog(names) {
   const chosen = [];
   const skipped = [];
@@ -18,16 +21,20 @@ export function openBackupDialog(names) {
     else chosen.push(n);
   }
   const targets = [...live.list('backuptargets')].sort(byName);
-  const preferred = targets.find((t) => t.name === 'default' && t.available) || targets.find((t) => t.available);
+  const backups = live.list('backupbackingimages');
+  const ex = new Map(targets.map((t) => [t.name, existingOn(backups, chosen, t.name)]));
+  const usable = (t) => targetUsable(t, ex.get(t.name), chosen.length);
+  const preferred = targets.find((t) => t.name === 'default' && usable(t)) || targets.find(usable);
   const single = chosen.length === 1;
   const body = html`
     <label class="field">Backup target
       <select name="target" required>
         ${targets.length === 0 ? html`<option value="">No backup targets</option>` : ''}
-        ${targets.map((t) => targetOption(t, t === preferred))}
+        ${targets.map((t) => targetOption(t, t === preferred, ex.get(t.name), chosen.length))}
       </select>
     </label>
-    ${!preferred ? html`<p class="note note-bad">No backup target is available. <a href="#/targets">Add or fix one on the Backup targets page.</a></p>` : ''}
+    ${!preferred ? noTargetNote(targets, chosen.length) : ''}
+    <div class="plan" data-plan></div>
     ${single ? html`<label class="field">Backup name <span class="opt">(optional)</span>
       <input name="name" autocomplete="off" spellcheck="false" placeholder="generated: ${chosen[0]}-xxxxxxxx"></label>` : ''}
     <div class="split">
@@ -46,11 +53,35 @@ export function openBackupDialog(names) {
       if (chosen.length === 0) throw new Error('Nothing to back up: every selected image was skipped.');
       const custom = single ? c.form.elements.name.value.trim() : '';
       const results = single ? [await backupOne(chosen[0], target, custom)] : await backupMany(chosen, target);
-      showResults(c, target, results, skipped);
+      showResults(c, target, results, skipped, ex.get(target)?.replace || []);
     },
   });
+  const select = ctx.el.querySelector('select[name=target]');
+  const plan = () => { ctx.el.querySelector('[data-plan]').innerHTML = ex.has(select.value) ? planNote(ex.get(select.value)).s : ''; };
+  select.addEventListener('change', plan);
+  plan();
   if (!preferred || chosen.length === 0) ctx.el.querySelector('[data-submit]').disabled = true;
   return ctx;
+}
+
+// noTargetNote says why no target is offered: none is available, or each
+// available one already has a backup of the images.
+function noTargetNote(targets, n) {
+  if (targets.some((t) => t.available)) {
+    return html`<p class="note note-bad">Every available target already has a backup of ${n > 1 ? 'these images' : 'this image'}.
+      Delete one on the <a href="#/backups">Backups page</a> to back up there again.</p>`;
+  }
+  return html`<p class="note note-bad">No backup target is available. <a href="#/targets">Add or fix one on the Backup targets page.</a></p>`;
+}
+
+// planNote tells, for the chosen target, which failed backups the new ones
+// replace and which images the server will refuse because of theirs.
+function planNote(ex) {
+  const li = (b, why) => html`<li><strong>${b.backingImageName}</strong> — ${why}</li>`;
+  return html`${ex.replace.length ? html`<div class="note note-warn" data-replace>The new backup replaces the failed one, which is deleted:
+      <ul class="names">${ex.replace.map((b) => li(b, html`failed backup <span class="mono">${b.name}</span>${b.error ? ': ' + b.error : ''}`))}</ul></div>` : ''}
+    ${ex.block.length ? html`<div class="note note-bad" data-block>The server will refuse these; delete their backup on this target first:
+      <ul class="names">${ex.block.map((b) => li(b, blockReason(b)))}</ul></div>` : ''}`;
 }
 
 // backupOne uses the image's own action (it accepts a custom name); the
@@ -79,11 +110,13 @@ function existingBackup(image, target) {
   return live.list('backupbackingimages').find((b) => b.backingImageName === image && b.backupTargetName === target);
 }
 
-function resultItem(r, target) {
+function resultItem(r, target, replaced) {
   if (r.backupBackingImage) {
     const b = live.find('backupbackingimages', r.backupBackingImage.name) || r.backupBackingImage;
+    const old = replaced.find((x) => x.backingImageName === r.backingImageName && x.name !== b.name);
     return html`<li class="result ok" data-image="${r.backingImageName}" data-backup="${b.name}">
       <span class="res-name">${r.backingImageName}</span> → <a href="#/backups?name=${encodeURIComponent(b.name)}" class="mono">${b.name}</a>
+      ${old ? html`<span class="muted" data-replaced="${old.name}">replaces failed backup ${old.name}</span>` : ''}
       <span class="res-state">${bbiStateCell(b)}</span></li>`;
   }
   const e = r.error || { message: 'no result from the server' };
@@ -96,11 +129,11 @@ function resultItem(r, target) {
 
 // showResults turns the dialog into a live report: each created backup's
 // generated name and progress, each failure with the server's message.
-function showResults(ctx, target, results, skipped) {
+function showResults(ctx, target, results, skipped, replaced) {
   const box = ctx.el.querySelector('.dlg-body');
   const render = () => {
     box.innerHTML = html`<p>Target <strong>${target}</strong>.</p>
-      <ul class="results">${results.map((r) => resultItem(r, target))}
+      <ul class="results">${results.map((r) => resultItem(r, target, replaced))}
       ${skipped.map((s) => html`<li class="result skip" data-image="${s.name}"><span class="res-name">${s.name}</span> <span class="muted">skipped — ${s.why}</span></li>`)}</ul>`.s;
   };
   render();

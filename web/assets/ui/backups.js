@@ -1,7 +1,7 @@
 // backups.js: the Backups page (#/backups?target=&image=&state=&name=):
 // every backup on every target, filters kept in the URL, bulk delete, and
-// per-row Restore, Verify, Delete and copy-URL.
-import { del, path } from './api.js';
+// per-row Restore, Verify, Retry (of a failed backup), Delete and copy-URL.
+import { action, del, path, post } from './api.js';
 import { confirm, menu } from './dialog.js';
 import { bytes, copyText, emptyRow, errorToast, html, setRows, timeCell, toast } from './dom.js';
 import * as live from './live.js';
@@ -23,7 +23,8 @@ function row(b, selected, focus) {
     <td class="url">${b.url ? html`<span class="mono trunc" title="${b.url}">${b.url}</span>
       <button type="button" class="btn btn-sm" data-f="copy" aria-label="Copy URL of ${b.name}">Copy</button>` : '–'}</td>
     <td>${timeCell(b.created)}</td>
-    <td class="act"><button type="button" class="btn btn-sm" data-f="restore" ${b.state === 'Completed' ? '' : html`disabled title="Only a completed backup can be restored"`}>Restore…</button>
+    <td class="act">${b.state === 'Error' ? html`<button type="button" class="btn btn-sm" data-f="retry" title="Run this failed backup again">Retry</button>`
+      : html`<button type="button" class="btn btn-sm" data-f="restore" ${b.state === 'Completed' ? '' : html`disabled title="Only a completed backup can be restored"`}>Restore…</button>`}
       <button type="button" class="icon-btn" data-f="menu" aria-haspopup="menu" aria-label="More actions for ${b.name}">⋯</button></td>
   </tr>`.s;
 }
@@ -123,10 +124,12 @@ export function mount(root) {
     if (!b) return;
     if (t.dataset.f === 'copy') copyText(b.url);
     else if (t.dataset.f === 'restore') openRestoreDialog(b);
+    else if (t.dataset.f === 'retry') { t.disabled = true; retryBackup(b); }
     else if (t.dataset.f === 'menu') {
       menu(t, [
         { label: 'Restore…', disabled: b.state !== 'Completed', title: 'Only a completed backup can be restored', onClick: () => openRestoreDialog(b) },
         { label: 'Verify', disabled: b.state !== 'Completed', title: 'Read every block and check the checksum', onClick: () => verify(b) },
+        { label: 'Retry', disabled: b.state !== 'Error', title: b.state === 'Error' ? 'Run this failed backup again' : 'Only a failed backup (Error) can be retried', onClick: () => retryBackup(b) },
         { label: 'Copy URL', disabled: !b.url, onClick: () => copyText(b.url) },
         { label: 'Delete…', danger: true, onClick: () => deleteBackups([b.name]) },
       ]);
@@ -151,4 +154,16 @@ async function deleteBackups(names) {
   if (done) toast(`Deleting ${done} backup${done > 1 ? 's' : ''}`, 'success');
   live.refresh('backupbackingimages');
   return true;
+}
+
+// retryBackup asks the server to run the failed backup b again and says
+// what it answered: the backup back in Pending, or why it refused.
+async function retryBackup(b) {
+  try {
+    const r = await post(action(b, 'backupBackingImageRetry', '/v1/backupbackingimages'));
+    toast(`Retrying backup ${b.name}: it is ${(r && r.state) || 'Pending'} again`, 'success');
+  } catch (err) {
+    errorToast(err, `Retry ${b.name}`);
+  }
+  live.refresh('backupbackingimages');
 }

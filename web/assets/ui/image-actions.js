@@ -5,22 +5,31 @@ import { openBackupDialog } from './backup-dialog.js';
 import { confirm, dialog } from './dialog.js';
 import { errorToast, html, toast } from './dom.js';
 import * as live from './live.js';
-import { backupBlocker, copies, readyCopies, stateCell } from './model.js';
+import { backupBlocker, copies, existingOn, readyCopies, stateCell, targetUsable } from './model.js';
 
 // imageMenu returns the menu items for bi.
 export function imageMenu(bi) {
-  const blocker = backupBlocker(bi);
-  const noTarget = !live.list('backuptargets').some((t) => t.available);
   const ready = readyCopies(bi) > 0;
   return [
-    { label: 'Back Up…', onClick: () => openBackupDialog([bi.name]),
-      title: blocker ? `Cannot back up: ${blocker}` : (noTarget ? 'No backup target is available' : '') },
+    { label: 'Back Up…', onClick: () => openBackupDialog([bi.name]), title: backupTitle(bi) },
     { label: 'Download', disabled: !ready, title: ready ? '' : 'No ready copy to download yet',
       onClick: () => download(bi) },
     { label: 'Clean Up…', disabled: copies(bi).length === 0, title: copies(bi).length ? '' : 'No copies on any disk',
       onClick: () => openCleanupDialog(bi) },
     { label: 'Delete…', danger: true, onClick: () => deleteImages([bi.name]) },
   ];
+}
+
+// backupTitle says why Back Up cannot do anything now, or ''. A target
+// whose backup of bi failed still counts: a new backup replaces it.
+function backupTitle(bi) {
+  const blocker = backupBlocker(bi);
+  if (blocker) return `Cannot back up: ${blocker}`;
+  const avail = live.list('backuptargets').filter((t) => t.available);
+  if (!avail.length) return 'No backup target is available';
+  const backups = live.list('backupbackingimages');
+  if (!avail.some((t) => targetUsable(t, existingOn(backups, [bi.name], t.name), 1))) return 'Already backed up to every available target';
+  return '';
 }
 
 // download starts the browser's download of the image's data.

@@ -59,8 +59,43 @@ export function biStateCell(bi) {
   return stateCell(s.state, s.progress, s.state === 'failed' ? s.message : '');
 }
 
-// bbiStateCell is stateCell for a backup backing image.
-export const bbiStateCell = (b) => stateCell(b.state || '', b.progress, b.state === 'Error' ? b.error : '');
+// retryText is the message of a backup that failed and waits to try
+// again (still InProgress), or '' when it is not retrying.
+export function retryText(b) {
+  if (b.state !== 'InProgress' && b.state !== 'Pending') return '';
+  const m = b.error || (b.messages && b.messages.retry) || '';
+  if (!m) return '';
+  return /^retrying/i.test(m) ? 'R' + m.slice(1) : `Retrying: ${m}`;
+}
+
+// bbiStateCell is stateCell for a backup backing image: the error of one
+// in Error; a muted line, not an error, for one that is retrying.
+export function bbiStateCell(b) {
+  const retry = retryText(b);
+  if (!retry) return stateCell(b.state || '', b.progress, b.state === 'Error' ? b.error : '');
+  return html`${stateCell(b.state, b.progress)}<div class="msg msg-retry" title="${retry}">${retry}</div>`;
+}
+
+// existingOn splits the backups of images on target as the server treats
+// them: one in Error is replaced by a new backup (replace); one in any
+// other state refuses a new backup (block).
+export function existingOn(backups, images, target) {
+  const replace = [];
+  const block = [];
+  for (const b of backups) {
+    if (b.backupTargetName !== target || !images.includes(b.backingImageName)) continue;
+    (b.state === 'Error' ? replace : block).push(b);
+  }
+  return { replace, block };
+}
+
+// blockReason says why the existing backup b refuses a new backup of its
+// image to its target.
+export function blockReason(b) {
+  if (b.state === 'Completed') return `already backed up as ${b.name} (Completed)`;
+  if (b.state === 'Deleting') return `its backup ${b.name} is being deleted`;
+  return `being backed up as ${b.name} (${(labels[b.state || ''] ?? b.state) || 'New'})`;
+}
 
 // sourceText describes where an image came from, in a few words.
 export function sourceText(bi) {
@@ -77,9 +112,25 @@ export function sourceText(bi) {
 // byName sorts resources by name, numerically aware.
 export const byName = (a, b) => a.name.localeCompare(b.name, undefined, { numeric: true });
 
-// targetOption renders one <option> of a backup-target picker: targets
-// that are unavailable are disabled and say why.
-export function targetOption(t, selected) {
-  const why = t.available ? '' : ` — unavailable${t.message ? ': ' + t.message : ''}`;
-  return html`<option value="${t.name}" ${t.available ? '' : html`disabled`} ${selected ? html`selected` : ''}>${t.name}${why}</option>`;
+// targetUsable says whether n images can be backed up to t: it is
+// available and at least one image has no backup there that blocks it.
+export const targetUsable = (t, ex, n) => t.available && !(ex.block.length > 0 && ex.block.length >= n);
+
+// targetOption renders one <option> of a backup-target picker for n
+// images whose existing backups on t are ex (see existingOn): a target
+// that is unavailable, or where every image is already backed up, is
+// disabled and says why; failed backups to be replaced are named.
+export function targetOption(t, selected, ex = { replace: [], block: [] }, n = 1) {
+  let why = '';
+  if (!t.available) why = `unavailable${t.message ? ': ' + t.message : ''}`;
+  else if (n === 1 && ex.block.length) why = blockReason(ex.block[0]);
+  else if (n === 1 && ex.replace.length) why = `replaces failed backup ${ex.replace[0].name}`;
+  else {
+    const parts = [];
+    if (ex.block.length) parts.push(`${ex.block.length} of ${n} already backed up`);
+    if (ex.replace.length) parts.push(`${ex.replace.length} failed backup${ex.replace.length > 1 ? 's' : ''} to replace`);
+    why = parts.join(', ');
+  }
+  const off = !targetUsable(t, ex, n);
+  return html`<option value="${t.name}" ${off ? html`disabled` : ''} ${selected ? html`selected` : ''}>${t.name}${why ? ' — ' + why : ''}</option>`;
 }

@@ -105,6 +105,11 @@ func assemble(ctx context.Context, opts Options, backend *store.Backend, log *sl
 	d.biCtl.Restorer = d.backups.restorer
 	d.biRun = runner.New("backingimage", d.biCtl, log)
 	d.biCtl.Enqueue = d.biRun.Enqueue
+	runMetrics, err := runner.NewMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
+	runMetrics.Instrument(d.nodeRun, d.biRun, d.backups.targetRun, d.backups.backupRun)
 	d.nodeCtl.OnChange = func() { d.enqueueAllImages(ctx) }
 	if err := d.nodeCtl.EnsureNode(ctx, opts.DataDir, addr); err != nil {
 		return nil, err

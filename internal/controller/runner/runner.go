@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -38,6 +39,8 @@ type Runner struct {
 	rec  Reconciler
 	q    *queue
 	log  *slog.Logger
+	// metrics counts reconciles when set (see Metrics.Instrument).
+	metrics atomic.Pointer[Metrics]
 
 	mu       sync.Mutex
 	failures map[string]int
@@ -81,6 +84,7 @@ func (r *Runner) work(ctx context.Context) {
 			return
 		}
 		res, err := r.reconcileAndNotify(ctx, key)
+		r.metrics.Load().count(r.name, res, err)
 		r.q.done(key)
 		r.after(ctx, key, res, err)
 	}

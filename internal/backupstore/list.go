@@ -99,6 +99,22 @@ func (s *Store) ListChanged(ctx context.Context, seen map[string]Stamp) (Listing
 	return out, nil
 }
 
+// StampOf returns the stamp of backup name's cfg as a listing shows it (the
+// form a sync compares: a plain stat may round the time differently on
+// some targets), and false when the listing fails or has no such cfg. A
+// finished backup records it so that the next sync does not re-read its cfg.
+func (s *Store) StampOf(ctx context.Context, name string) (Stamp, bool) {
+	var st Stamp
+	found := false
+	_ = s.tgt.Walk(ctx, format.ConfigsDir+"/"+name, func(e target.Entry) error {
+		if n, ok := format.NameFromConfigKey(e.Key); ok && n == name {
+			st, found = Stamp{Size: e.Size, ModTime: e.ModTime}, true
+		}
+		return nil
+	})
+	return st, found
+}
+
 // scanConfigs lists every cfg object with its stamp, keyed by backup name.
 func (s *Store) scanConfigs(ctx context.Context) (map[string]Stamp, error) {
 	stamps := make(map[string]Stamp)

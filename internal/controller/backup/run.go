@@ -79,7 +79,9 @@ func (c *Controller) backup(ctx context.Context, b model.Backup) error {
 	}
 	cfg := res.Config
 	c.Metrics.finished(b.BackupTargetName, "completed", res.Stats)
+	stamp, _ := st.StampOf(ctx, b.BackingImageName) // lets the next sync skip this cfg
 	return c.setStatus(ctx, b.Name, func(s *model.BackupStatus) {
+		s.StampSize, s.StampModTime = stamp.Size, stamp.ModTime
 		s.State, s.Progress, s.Error = apitypes.BackupStateCompleted, 100, ""
 		s.Attempt, s.RetryAt = 0, nil
 		s.URL = BackupURL(bt.URL, b.BackingImageName)

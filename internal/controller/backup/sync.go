@@ -81,6 +81,12 @@ func (c *TargetController) adoptRemote(ctx context.Context, bt model.BackupTarge
 	}
 	_, err := c.Records.Backups.Mutate(ctx, cur.Name, func(b *model.Backup) error {
 		status.Progress = 100
+		if len(b.Status.Messages) > 0 {
+			status.Messages = b.Status.Messages // keep the result of our own backup
+		}
+		if fmt.Sprintf("%+v", b.Status) == fmt.Sprintf("%+v", status) && b.TargetURL == bt.URL {
+			return store.ErrNoChange // an unchanged record must not wake its watchers
+		}
 		b.Status, b.TargetURL = status, bt.URL
 		return nil
 	})

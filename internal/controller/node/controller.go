@@ -143,6 +143,9 @@ func (c *Controller) examine(name string, spec apitypes.DiskSpec, knownUUID stri
 }
 
 // sameStatuses compares disk statuses ignoring when they were probed.
+// Free space that moved by less than availableSlack is not a change worth a
+// write: on a shared disk it moves all the time, and every write wakes the
+// watchers (the node controller itself, the UI) again.
 func sameStatuses(a, b map[string]model.DiskStatus) bool {
 	if len(a) != len(b) {
 		return false
@@ -150,9 +153,17 @@ func sameStatuses(a, b map[string]model.DiskStatus) bool {
 	for name, x := range a {
 		y, ok := b[name]
 		x.CheckedAt, y.CheckedAt = time.Time{}, time.Time{}
+		if d := x.StorageAvailable - y.StorageAvailable; d < availableSlack(x.StorageMaximum) && -d < availableSlack(x.StorageMaximum) {
+			y.StorageAvailable = x.StorageAvailable
+		}
 		if !ok || x != y {
 			return false
 		}
 	}
 	return true
 }
+
+// availableSlack is how far a disk's free space may move before the node
+// record is rewritten: 1% of the disk, at least 64 MiB. Requests that need
+// the exact figure (the 507 check, node replies) read live capacity.
+func availableSlack(maximum int64) int64 { return max(maximum/100, 64<<20) }

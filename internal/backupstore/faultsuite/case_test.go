@@ -92,6 +92,10 @@ func (o outcome) verdict() (v string, bad bool) {
 	return fmt.Sprintf("direct (%d)", o.hits), false
 }
 
+// releaseGrace is how long the check waits for background lock releasers,
+// far below the suite's lock expiry (20 s), so an abandoned lock still fails.
+const releaseGrace = 3 * time.Second
+
 // runCase sets up two backups, runs stage s under fault f, lifts the fault,
 // runs the stage again if it failed, and checks the invariants.
 func runCase(t *testing.T, e *env, f fault, s stage) outcome {
@@ -120,7 +124,16 @@ func runCase(t *testing.T, e *env, f fault, s stage) outcome {
 	}
 	o.leak = cleanup(ctx, e)
 	o.orphans, o.cfgs = len(entries(t, ctx, e.raw, format.BlocksDir)), len(entries(t, ctx, e.raw, format.ConfigsDir))
-	o.lockKeys = entries(t, ctx, e.raw, format.LockDir)
+	// Background releasers delete asynchronously (a re-delete follows a
+	// release whose refresh write failed, within about a second): a lock
+	// file counts as left only if it is still there after releaseGrace.
+	for deadline := time.Now().Add(releaseGrace); ; {
+		o.lockKeys = entries(t, ctx, e.raw, format.LockDir)
+		if len(o.lockKeys) == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	o.locks = len(o.lockKeys)
 	for _, k := range o.lockKeys { // for diagnosis: which write left it
 		body, gerr := e.raw.Get(ctx, k)

@@ -117,6 +117,10 @@ type Held struct {
 	// peers consider the file expired by lastWrite+Expiry. Written by the
 	// refresh goroutine, read by Release after it stopped.
 	lastWrite time.Time
+	// failedWrite is set when a refresh write returned an error: it may
+	// still reach the server later (a request cut off by its deadline) and
+	// re-create the file after Release deleted it. Same access as lastWrite.
+	failedWrite bool
 }
 
 // Context is cancelled (cause ErrLost) if the lock is lost, and on Release.

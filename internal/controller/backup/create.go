@@ -75,6 +75,11 @@ func (s *Service) Create(ctx context.Context, image string, in apitypes.BackupBa
 	if err := s.matchRemote(ctx, st, bt, bi, &b); err != nil {
 		return model.Backup{}, err
 	}
+	if b.Status.State == apitypes.BackupStateNew {
+		// Pending from the start: the reply and a concurrent 409 show a
+		// state a user can read, not Longhorn's empty one.
+		b.Status.State = apitypes.BackupStatePending
+	}
 	if failed != nil {
 		b, err = s.Records.Replace(ctx, *failed, b, generated)
 	} else {

@@ -3,7 +3,7 @@ package backupstore
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
+	"github.com/plinth-storage/plinth/internal/backoff"
 	"time"
 
 	"github.com/plinth-storage/plinth/internal/target"
@@ -26,19 +26,15 @@ func getRetrying(ctx context.Context, tgt target.Target, key string, budget time
 		if err == nil || !target.IsTransient(err) || ctx.Err() != nil {
 			return data, err
 		}
-		wait := d/2 + rand.N(d/2+1)
+		wait := backoff.Jitter(d)
 		if time.Since(start)+wait > budget {
 			if attempt > 1 {
 				err = fmt.Errorf("still failing after %d attempts in %s: %w", attempt, time.Since(start).Round(time.Second), err)
 			}
 			return nil, err
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if backoff.Sleep(ctx, wait) != nil {
 			return nil, err
-		case <-t.C:
 		}
 		d = min(2*d, getRetryMax)
 	}

@@ -2,7 +2,7 @@ package store
 
 import (
 	"context"
-	"math/rand/v2"
+	"github.com/plinth-storage/plinth/internal/backoff"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -57,7 +57,7 @@ func (w *watcher) run(ctx context.Context, rev int64) {
 		if time.Since(started) >= w.backoff.resetAfter {
 			delay = w.backoff.min
 		}
-		if !sleepCtx(ctx, delay/2+rand.N(delay/2+1)) {
+		if backoff.Sleep(ctx, backoff.Jitter(delay)) != nil {
 			return
 		}
 		delay = min(2*delay, w.backoff.max)
@@ -90,16 +90,4 @@ func (w *watcher) stream(ctx context.Context, rev int64) (streamEnd, int64) {
 		}
 	}
 	return streamBroken, rev
-}
-
-// sleepCtx waits d; false if ctx ended first.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
+	"github.com/plinth-storage/plinth/internal/backoff"
 	"strings"
 	"time"
 
@@ -82,7 +82,7 @@ func (l *Locker) TryAcquire(ctx context.Context, t Type) (*Held, error) {
 	if err != nil {
 		return l.abandon(ctx, key, written, fmt.Errorf("write lock file %s: %w", key, err))
 	}
-	if err := sleep(ctx, l.cfg.CheckWait); err != nil {
+	if err := backoff.Sleep(ctx, l.cfg.CheckWait); err != nil {
 		return l.abandon(ctx, key, written, err)
 	}
 	if err := l.check(ctx, key, name, t); err != nil {
@@ -120,7 +120,7 @@ func (l *Locker) abandon(ctx context.Context, key string, lastWrite time.Time, e
 // returns the held lock and how long it waited in total.
 func (l *Locker) Acquire(ctx context.Context, t Type, maxWait time.Duration) (*Held, time.Duration, error) {
 	start := time.Now()
-	backoff := max(l.cfg.CheckWait, 100*time.Millisecond)
+	delay := max(l.cfg.CheckWait, 100*time.Millisecond)
 	for {
 		h, err := l.TryAcquire(ctx, t)
 		if err == nil {
@@ -129,14 +129,14 @@ func (l *Locker) Acquire(ctx context.Context, t Type, maxWait time.Duration) (*H
 		if !errors.Is(err, ErrConflict) {
 			return nil, time.Since(start), err
 		}
-		wait := backoff/2 + rand.N(backoff/2+1)
+		wait := backoff.Jitter(delay)
 		if maxWait > 0 && time.Since(start)+wait > maxWait {
 			return nil, time.Since(start), fmt.Errorf("gave up after %s: %w", time.Since(start).Round(time.Millisecond), err)
 		}
-		if err := sleep(ctx, wait); err != nil {
+		if err := backoff.Sleep(ctx, wait); err != nil {
 			return nil, time.Since(start), fmt.Errorf("waiting for the lock (%w): %w", ErrConflict, err)
 		}
-		backoff = min(backoff*2, max(l.cfg.Refresh, time.Second))
+		delay = min(delay*2, max(l.cfg.Refresh, time.Second))
 	}
 }
 
@@ -194,18 +194,4 @@ func (l *Locker) load(ctx context.Context, key string) (peer, bool, error) {
 		return peer{}, false, fmt.Errorf("parse lock file %s (delete it if no Longhorn or plinth operation is running): %w", key, err)
 	}
 	return peer{body: body, modTime: st.ModTime}, true, nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

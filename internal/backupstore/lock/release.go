@@ -3,7 +3,7 @@ package lock
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
+	"github.com/plinth-storage/plinth/internal/backoff"
 	"sync"
 	"time"
 )
@@ -65,14 +65,14 @@ func (l *Locker) keepReleasing(key string, expires time.Time) {
 		r.mu.Unlock()
 		r.wg.Done()
 	}()
-	backoff := max(l.cfg.CheckWait, 250*time.Millisecond)
+	delay := max(l.cfg.CheckWait, 250*time.Millisecond)
 	limit := max(l.cfg.Refresh/4, time.Second)
 	for {
-		wait := backoff/2 + rand.N(backoff/2+1)
+		wait := backoff.Jitter(delay)
 		if time.Until(expires) < wait {
 			return // expired by the next attempt: no peer honours it any more
 		}
-		if sleep(r.ctx, wait) != nil {
+		if backoff.Sleep(r.ctx, wait) != nil {
 			return
 		}
 		ctx, cancel := context.WithTimeout(r.ctx, min(releaseTimeout, time.Until(expires)))
@@ -82,7 +82,7 @@ func (l *Locker) keepReleasing(key string, expires time.Time) {
 			_ = l.journalRemove(key) // harmless if it fails: a restart deletes a missing file
 			return
 		}
-		backoff = min(backoff*2, limit)
+		delay = min(delay*2, limit)
 	}
 }
 

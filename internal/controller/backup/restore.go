@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/plinth-storage/plinth/internal/backoff"
 	"log/slog"
 	"regexp"
 	"strings"
@@ -95,7 +96,7 @@ func (r *Restorer) Restore(ctx context.Context, params map[string]string, sink b
 		if r.Log != nil {
 			r.Log.Warn("restore attempt failed; "+retryMessage(wait, attempt, err), "backup", image)
 		}
-		if err := sleepCtx(ctx, wait); err != nil {
+		if err := backoff.Sleep(ctx, wait); err != nil {
 			return "", err
 		}
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
+	"github.com/plinth-storage/plinth/internal/backoff"
 	"time"
 
 	"github.com/plinth-storage/plinth/internal/backupstore"
@@ -75,26 +75,10 @@ func policyOf(ctx context.Context, s *settings.Store) retryPolicy {
 // exponential from retryInitial, capped at MaxInterval, with the upper
 // half jittered so many failing operations spread out.
 func (p retryPolicy) backoff(attempt int) time.Duration {
-	d := retryInitial << min(attempt-1, 30)
-	if d <= 0 || d > p.MaxInterval {
-		d = p.MaxInterval
-	}
-	return d/2 + rand.N(d/2+1)
+	return backoff.Jitter(backoff.Exp(retryInitial, p.MaxInterval, attempt))
 }
 
 // retryMessage is the status message of an operation waiting to retry.
 func retryMessage(wait time.Duration, attempt int, err error) string {
 	return fmt.Sprintf("retrying in %s (attempt %d) after: %v", wait.Round(time.Second), attempt+1, err)
-}
-
-// sleepCtx waits d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

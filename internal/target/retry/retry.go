@@ -7,7 +7,7 @@ package retry
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
+	"github.com/plinth-storage/plinth/internal/backoff"
 	"time"
 
 	"github.com/plinth-storage/plinth/internal/target"
@@ -62,11 +62,7 @@ func (r *Target) Unwrap() target.Target { return r.Target }
 // delay is the backoff before retry number attempt (1-based): exponential,
 // capped, with the upper half jittered so parallel callers spread out.
 func (r *Target) delay(attempt int) time.Duration {
-	d := r.opts.InitialDelay << min(attempt-1, 30)
-	if d <= 0 || d > r.opts.MaxDelay {
-		d = r.opts.MaxDelay
-	}
-	return d/2 + rand.N(d/2+1)
+	return backoff.Jitter(backoff.Exp(r.opts.InitialDelay, r.opts.MaxDelay, attempt))
 }
 
 // do runs call until it succeeds, fails with a non-transient error, or the

@@ -6,8 +6,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/plinth-storage/plinth/internal/testenv"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -61,12 +61,7 @@ func startDaemon(t *testing.T, dataDir string, extra ...string) *daemon {
 	if dataDir == "" {
 		dataDir = t.TempDir()
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := freeAddr(t)
 	d := &daemon{t: t, dataDir: dataDir, addr: addr, URL: "http://" + addr, extra: extra}
 	d.start()
 	t.Cleanup(d.stop)
@@ -215,10 +210,5 @@ func anyCopy(state string) func(map[string]any) bool {
 // call, for a daemon a test starts by hand.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
+	return fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
 }

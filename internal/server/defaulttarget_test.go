@@ -2,7 +2,8 @@ package server
 
 import (
 	"context"
-	"net"
+	"fmt"
+	"github.com/plinth-storage/plinth/internal/testenv"
 	"strings"
 	"testing"
 	"time"
@@ -11,15 +12,10 @@ import (
 // A --default-backup-target on a system directory stops the daemon at start
 // with a message naming the flag, before any folder is created.
 func TestDefaultTargetInSystemDirIsRefused(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	err = Run(ctx, Options{DataDir: t.TempDir(), Listen: addr, NodeID: "n1", LogLevel: "error",
+	err := Run(ctx, Options{DataDir: t.TempDir(), Listen: addr, NodeID: "n1", LogLevel: "error",
 		DefaultBackupTarget: "file:///etc/plinth-backups"})
 	if err == nil || !strings.Contains(err.Error(), "--default-backup-target") {
 		t.Fatalf("Run with a default target under /etc: got %v, want an error naming --default-backup-target", err)

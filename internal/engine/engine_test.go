@@ -18,7 +18,7 @@ type memSource struct {
 }
 
 func (m *memSource) ReadAt(p []byte, off int64) (int, error) { return copy(p, m.data[off:]), nil }
-func (m *memSource) Size() int64                              { return int64(len(m.data)) }
+func (m *memSource) Size() int64                             { return int64(len(m.data)) }
 func (m *memSource) DataExtents(context.Context) ([]Extent, error) {
 	if m.extents == nil {
 		return []Extent{{0, int64(len(m.data))}}, nil

@@ -20,8 +20,11 @@ var (
 	// ErrSourceChanged means the bytes read from the source do not have the
 	// checksum the request promised; nothing was committed.
 	ErrSourceChanged = errors.New("source content does not match the expected checksum")
-	// ErrChecksumMismatch means a restored image's SHA-512 differs from the
-	// cfg's Checksum although every block verified.
+	// ErrChecksumMismatch means an image's SHA-512 differs from the cfg's
+	// Checksum although every block verified. Restore no longer returns
+	// it: with every block verified, a SHA-512 cfg Checksum is adopted
+	// (the cfg's block map fixes every byte); Verify hashes the whole
+	// image and reports such a cfg (VerifyReport.ChecksumProblem).
 	ErrChecksumMismatch = errors.New("restored image checksum does not match the backup")
 )
 

@@ -139,7 +139,7 @@ func (b *backupReader) restoreOnce(ctx context.Context, pol retryPolicy, sink en
 	if !res.ChecksumVerified && !res.FullPass {
 		return engine.Restored{}, permanent(fmt.Errorf("backup %s carries no SHA-512 checksum to verify the restored image against (its blocks all verified); refusing to mark the copy ready", b.image))
 	}
-	return engine.Restored{Checksum: res.Checksum, Manifest: res.Manifest, FullPass: res.FullPass}, nil
+	return res.Restored(), nil
 }
 
 // formatHeadSize is how much of a backup Format reads: a qcow2 header

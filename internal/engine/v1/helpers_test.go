@@ -86,7 +86,7 @@ func storedManifest(t *testing.T, d *Disk, id CopyID) *engine.Manifest {
 type memSource []byte
 
 func (m memSource) ReadAt(p []byte, off int64) (int, error) { return copy(p, m[off:]), nil }
-func (m memSource) Size() int64                              { return int64(len(m)) }
+func (m memSource) Size() int64                             { return int64(len(m)) }
 func (m memSource) DataExtents(context.Context) ([]engine.Extent, error) {
 	return []engine.Extent{{Offset: 0, Length: int64(len(m))}}, nil
 }

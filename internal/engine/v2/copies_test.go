@@ -78,4 +78,3 @@ func TestReopenKeepsReadyCopies(t *testing.T) {
 		t.Fatal(err)
 	}
 }
-

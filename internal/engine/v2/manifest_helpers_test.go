@@ -49,7 +49,7 @@ func (b *memBackup) Format(context.Context) (imagefmt.Format, error) { return b.
 type memSource []byte
 
 func (m memSource) ReadAt(p []byte, off int64) (int, error) { return copy(p, m[off:]), nil }
-func (m memSource) Size() int64                              { return int64(len(m)) }
+func (m memSource) Size() int64                             { return int64(len(m)) }
 func (m memSource) DataExtents(context.Context) ([]engine.Extent, error) {
 	return []engine.Extent{{Offset: 0, Length: int64(len(m))}}, nil
 }

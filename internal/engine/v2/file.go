@@ -42,8 +42,8 @@ func openFileSource(path string) (*fileSource, error) {
 }
 
 func (s *fileSource) ReadAt(p []byte, off int64) (int, error) { return s.f.ReadAt(p, off) }
-func (s *fileSource) Size() int64                              { return s.size }
-func (s *fileSource) Close() error                             { return s.f.Close() }
+func (s *fileSource) Size() int64                             { return s.size }
+func (s *fileSource) Close() error                            { return s.f.Close() }
 
 // Linux lseek whence values for sparse files.
 const (

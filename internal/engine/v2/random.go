@@ -92,8 +92,7 @@ func (w *RandomWriter) Sync() error {
 // checksum, which the caller has verified to be the SHA-512 of the content
 // written, and whose manifest is m. With m nil, the manifest is built by
 // reading the volume once (engine.Build), and the content must hash to
-// checksum (ErrChecksumMismatch) unless checksum is empty, in which case
-// the copy's checksum is what the build computed. Content that is a qcow2
+// checksum (ErrChecksumMismatch). checksum must not be empty. Content that is a qcow2
 // image is refused: one that imagefmt.Check refuses under the limits with
 // an error wrapping imagefmt.ErrRefused that says why; any other with
 // ErrQcow2Content (a v2 copy holds raw content; Restore stages such a
@@ -115,6 +114,9 @@ func (w *RandomWriter) commit(ctx context.Context, checksum string, m *engine.Ma
 	if w.vol == nil {
 		return Config{}, fmt.Errorf("commit copy %s: Prepare was not called", w.id)
 	}
+	if checksum == "" {
+		return Config{}, fmt.Errorf("commit copy %s: no checksum given; pass the verified SHA-512 of the content", w.id)
+	}
 	info, err := imagefmt.Check(w.vol, w.vol.Size(), w.limits)
 	if err != nil {
 		return Config{}, fmt.Errorf("commit copy %s: %w", w.id, err)
@@ -131,7 +133,7 @@ func (w *RandomWriter) commit(ctx context.Context, checksum string, m *engine.Ma
 	if err := m.Validate(); err != nil {
 		return Config{}, fmt.Errorf("commit copy %s: %w", w.id, err)
 	}
-	if m.Size != w.vol.Size() || (checksum != "" && m.Checksum != checksum) {
+	if m.Size != w.vol.Size() || m.Checksum != checksum {
 		return Config{}, fmt.Errorf("commit copy %s: the manifest describes %d bytes hashing to %s, the copy is %d "+
 			"bytes hashing to %s", w.id, m.Size, m.Checksum, w.vol.Size(), checksum)
 	}

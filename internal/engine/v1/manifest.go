@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 
 	"github.com/plinth-storage/plinth/internal/engine"
 )
@@ -16,13 +17,13 @@ import (
 // *engine.DamagedError with Whole set), stored durably so later calls read
 // it back. An error matching fs.ErrNotExist means the copy is not there.
 func (d *Disk) Manifest(ctx context.Context, id CopyID) (*engine.Manifest, error) {
-	m, _, err := d.manifest(ctx, id)
+	m, _, err := d.manifest(ctx, id, nil)
 	return m, err
 }
 
 // manifest is Manifest, also telling whether it was built (which read and
 // checked the whole copy) rather than read back.
-func (d *Disk) manifest(ctx context.Context, id CopyID) (*engine.Manifest, bool, error) {
+func (d *Disk) manifest(ctx context.Context, id CopyID, progress func(int64)) (*engine.Manifest, bool, error) {
 	cfg, err := d.Config(id)
 	if err != nil {
 		return nil, false, err
@@ -35,7 +36,7 @@ func (d *Disk) manifest(ctx context.Context, id CopyID) (*engine.Manifest, bool,
 	if m, err := d.readManifest(id, cfg); err == nil {
 		return m, false, nil // another caller built it meanwhile
 	}
-	m, err := d.buildManifest(ctx, id, cfg)
+	m, err := d.buildManifest(ctx, id, cfg, progress)
 	if err != nil {
 		return nil, false, err
 	}
@@ -60,7 +61,7 @@ func (d *Disk) readManifest(id CopyID, cfg Config) (*engine.Manifest, error) {
 	return &m, nil
 }
 
-func (d *Disk) buildManifest(ctx context.Context, id CopyID, cfg Config) (*engine.Manifest, error) {
+func (d *Disk) buildManifest(ctx context.Context, id CopyID, cfg Config, progress func(int64)) (*engine.Manifest, error) {
 	r, err := d.openReader(id)
 	if err != nil {
 		return nil, err
@@ -69,7 +70,7 @@ func (d *Disk) buildManifest(ctx context.Context, id CopyID, cfg Config) (*engin
 	if r.Size() != cfg.Size {
 		return nil, &engine.DamagedError{ID: id, Disk: d.path, Whole: true}
 	}
-	m, err := engine.Build(ctx, r, cfg.CurrentChecksum, nil)
+	m, err := engine.Build(ctx, r, cfg.CurrentChecksum, progress)
 	if errors.Is(err, engine.ErrChecksumMismatch) {
 		return nil, &engine.DamagedError{ID: id, Disk: d.path, Whole: true}
 	}
@@ -87,14 +88,16 @@ func (d *Disk) buildManifest(ctx context.Context, id CopyID, cfg Config) (*engin
 }
 
 // Verify re-reads the ready copy and checks every block against its
-// manifest at opts.BytesPerSecond (zero blocks must read as zeros). A
-// damaged copy fails with a *engine.DamagedError naming every bad block
-// (or Whole, for a copy whose manifest had to be built and whose content
+// manifest at opts.BytesPerSecond (zero blocks must read as zeros),
+// calling opts.Progress from one goroutine at a time. A damaged copy
+// fails with a *engine.DamagedError naming every bad block (or Whole, for
+// a copy whose manifest had to be built, at full speed, and whose content
 // no longer hashes to its cfg's checksum). An intact copy's cfg gets the
 // file's current mtime and allocated size, so ListCopies stops reporting
 // it Changed.
 func (d *Disk) Verify(ctx context.Context, id CopyID, opts engine.VerifyOptions) (engine.Record, error) {
-	m, built, err := d.manifest(ctx, id)
+	opts.Progress = serialProgress(opts.Progress)
+	m, built, err := d.manifest(ctx, id, opts.Progress)
 	if err != nil {
 		return engine.Record{}, err
 	}
@@ -150,4 +153,23 @@ func (d *Disk) refreshConfig(id CopyID) (Config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// serialProgress wraps a progress callback that engine.Check calls from
+// several goroutines so that the caller's is called by one at a time,
+// with a value that never goes down.
+func serialProgress(fn func(int64)) func(int64) {
+	if fn == nil {
+		return nil
+	}
+	var mu sync.Mutex
+	var last int64
+	return func(done int64) {
+		mu.Lock()
+		defer mu.Unlock()
+		if done > last {
+			last = done
+			fn(done)
+		}
+	}
 }

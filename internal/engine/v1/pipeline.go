@@ -16,9 +16,10 @@ const pipelineDepth = 4
 
 // pipeline hashes and writes full buffers in two goroutines (SHA-512 and
 // pwrite overlap each other and the caller's next read) while keeping the
-// hash in stream order. The hashing goroutine also feeds blocks, an
+// hash in stream order. The writing goroutine also feeds blocks, an
 // engine.Hasher that computes the manifest's block IDs on other
-// goroutines, so the whole-image SHA-512 stays the only sequential hash.
+// goroutines, so the whole-image SHA-512 stays the only sequential hash
+// and its goroutine does nothing else.
 // Memory is bounded: buffer blocks when every buffer is in flight.
 type pipeline struct {
 	f        *os.File
@@ -83,7 +84,6 @@ func (p *pipeline) hasher() {
 	defer p.workers.Done()
 	for c := range p.toHash {
 		p.hash.Write(c.data)
-		p.blocks.Write(c.data)
 		p.release(c)
 	}
 }
@@ -91,6 +91,7 @@ func (p *pipeline) hasher() {
 func (p *pipeline) writer() {
 	defer p.workers.Done()
 	for c := range p.toWrite {
+		p.blocks.Write(c.data) // copies; the block IDs are hashed elsewhere
 		if p.failed() == nil {
 			if err := writeSparse(p.f, c.data, c.off); err != nil {
 				p.mu.Lock()

@@ -6,8 +6,11 @@ import (
 	"os"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/plinth-storage/plinth/internal/engine"
 	"github.com/plinth-storage/plinth/internal/imagefmt"
+	"github.com/plinth-storage/plinth/internal/imagefmt/qcow2test"
 )
 
 // replicate copies testID from src to dst with src's reader and manifest.
@@ -68,7 +71,9 @@ func TestReplicateNamesDamagedSourceBlocks(t *testing.T) {
 	f, _ := os.OpenFile(src.BackingPath(testID), os.O_WRONLY, 0)
 	f.WriteAt([]byte{data[5] ^ 0xff}, 5)
 	f.WriteAt([]byte{1}, 3*engine.BlockSize+77)
-	f.WriteAt(make([]byte, engine.BlockSize), 2*engine.BlockSize)
+	if err := unix.Fallocate(int(f.Fd()), unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE, 2*engine.BlockSize, engine.BlockSize); err != nil {
+		t.Fatal(err)
+	}
 	f.Close()
 	_, err := replicate(t, t.Context(), src, dst, nil)
 	var de *engine.DamagedError
@@ -129,4 +134,28 @@ func TestForEachExtentCoversFile(t *testing.T) {
 	if err != nil || next != fi.Size() || holes == 0 {
 		t.Fatalf("extents end at %d of %d, %d holes, err %v", next, fi.Size(), holes, err)
 	}
+}
+
+// A qcow2 copy replicates as qcow2 (the format comes from the header),
+// and is judged against the destination's limits.
+func TestReplicateQcow2(t *testing.T) {
+	src, dst := testDisk(t), testDisk(t)
+	path, _ := qcow2test.WithData(t, t.TempDir(), "img.qcow2", 4<<20)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeCopy(t, src, testID, data)
+	r, _ := src.Open(testID)
+	defer r.Close()
+	m, _ := src.Manifest(t.Context(), testID)
+	if _, err := dst.Replicate(t.Context(), testID, r, m, imagefmt.Limits{MaxVirtualSize: 1 << 20}, nil); !errors.Is(err, imagefmt.ErrRefused) {
+		t.Fatalf("replicate over the limit: %v, want a refusal", err)
+	}
+	assertMissing(t, dst.CopyDir(testID))
+	rec, err := dst.Replicate(t.Context(), testID, r, m, imagefmt.Limits{}, nil)
+	if err != nil || rec.Format != imagefmt.Qcow2 || rec.VirtualSize != 4<<20 || rec.Checksum != sha512Hex(data) {
+		t.Fatalf("replicate a qcow2: %+v, %v", rec, err)
+	}
+	assertFileContent(t, dst.BackingPath(testID), data)
 }

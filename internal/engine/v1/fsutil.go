@@ -22,7 +22,7 @@ func syncDir(dir string) error {
 
 // writeFileDurable replaces path with data atomically: a temp file in the
 // same folder, fsync, rename, folder fsync. A crash leaves either the old or
-// the new content, and at worst a "<path>.tmp" that CleanupTemp removes.
+// the new content, and at worst a "<path>.tmp" that Cleanup removes.
 func writeFileDurable(path string, data []byte) error {
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)

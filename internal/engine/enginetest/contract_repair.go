@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
+	"sync/atomic"
 	"testing"
 
 	"github.com/plinth-storage/plinth/internal/engine"
@@ -22,8 +23,8 @@ func contractVerifyRepair(t *testing.T, h Harness) {
 	}
 	bad := int64(2 * engine.BlockSize)
 	h.Flip(t, d, id, bad+12345)
-	var progressed int64
-	_, err := d.Verify(ctx, id, engine.VerifyOptions{BytesPerSecond: 1 << 30, Progress: func(n int64) { progressed = max(progressed, n) }})
+	var progressed atomic.Int64 // Progress may be called from several goroutines
+	_, err := d.Verify(ctx, id, engine.VerifyOptions{BytesPerSecond: 1 << 30, Progress: func(n int64) { progressed.Store(n) }})
 	var de *engine.DamagedError
 	if !errors.As(err, &de) || !errors.Is(err, engine.ErrDamaged) {
 		t.Fatalf("Verify after a flip: %v, want a *DamagedError", err)
@@ -31,7 +32,7 @@ func contractVerifyRepair(t *testing.T, h Harness) {
 	if !slices.Equal(de.Offsets, []int64{bad}) || de.ID != id || de.Whole {
 		t.Fatalf("DamagedError names %v (copy %s, whole %v), want block at %d of %s", de.Offsets, de.ID, de.Whole, bad, id)
 	}
-	if progressed == 0 {
+	if progressed.Load() == 0 {
 		t.Fatal("Verify never called Progress")
 	}
 	block := data[bad : bad+engine.BlockSize]

@@ -210,7 +210,7 @@ func (s *Server) downloadBackingImage(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, r, errkind.Conflict("backing image %s has no ready copy to download yet; wait until it is ready", bi.Name))
 		return
 	}
-	rd, err := s.d.BIController.OpenCopy(bi)
+	rd, err := s.d.BIController.OpenCopy(r.Context(), bi)
 	if err != nil {
 		writeErr(w, r, errkind.Conflict("%v", err))
 		return

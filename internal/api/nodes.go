@@ -10,12 +10,9 @@ import (
 	"github.com/plinth-storage/plinth/internal/api/rancher"
 	"github.com/plinth-storage/plinth/internal/apitypes"
 	"github.com/plinth-storage/plinth/internal/controller/node"
-	v1 "github.com/plinth-storage/plinth/internal/engine/v1"
 	"github.com/plinth-storage/plinth/internal/errkind"
 	"github.com/plinth-storage/plinth/internal/model"
 )
-
-func copyID(bi model.BackingImage) v1.CopyID { return v1.CopyID{Name: bi.Name, UUID: bi.UUID} }
 
 // withLiveCapacity replaces the stored capacity and disk pressure of this
 // node's ready disks with their current values (and the current setting).

@@ -10,6 +10,7 @@ import (
 	"github.com/plinth-storage/plinth/internal/backupstore/blockcodec"
 	"github.com/plinth-storage/plinth/internal/backupstore/format"
 	"github.com/plinth-storage/plinth/internal/backupstore/lock"
+	"github.com/plinth-storage/plinth/internal/engine"
 	"github.com/plinth-storage/plinth/internal/target"
 )
 
@@ -33,6 +34,15 @@ type BackupRequest struct {
 	// existing complete backup be adopted without reading the source, and
 	// a source whose bytes differ fails with ErrSourceChanged.
 	Checksum string
+	// Manifest, if set, is the source's block manifest (engine.Manifest):
+	// the cfg's block list and the image checksum are taken from it, and
+	// only blocks the pool lacks are read from Source, each checked
+	// against its manifest ID before upload (a mismatch fails the backup
+	// with a *SourceDamagedError and nothing of that block is uploaded).
+	// A backup whose blocks all exist reads nothing. Its Size must equal
+	// Source.Size(), and Checksum, if also set, must equal its Checksum.
+	// Without it the whole source is read and hashed.
+	Manifest *engine.Manifest
 	// Secret and SecretNamespace name the Kubernetes secret of an
 	// encrypted image; stored in the cfg for Longhorn, unused here.
 	Secret, SecretNamespace string
@@ -71,6 +81,11 @@ func (s *Store) Backup(ctx context.Context, req BackupRequest, progress Progress
 	}
 	if _, err := blockcodec.ParseMethod(req.Compression); err != nil {
 		return res, fmt.Errorf("backup %q: %w", req.Name, err)
+	}
+	if req.Manifest != nil {
+		if err := checkManifest(req); err != nil {
+			return res, fmt.Errorf("backup %q: %w", req.Name, err)
+		}
 	}
 	waited, err := s.withLock(ctx, lock.Backup, func(ctx context.Context) error {
 		return s.backupLocked(ctx, req, progress, &res)
@@ -118,9 +133,7 @@ func (s *Store) backupLocked(ctx context.Context, req BackupRequest, progress Pr
 	if err := s.loadBadBlocks(ctx); err != nil {
 		return err
 	}
-	p := newPipeline(s, req.Source, req.Compression, s.concurrency(req.Concurrency), meter)
-	refs, sum, err := p.run(ctx)
-	res.Stats = p.stats
+	refs, sum, err := s.backupBlocks(ctx, req, meter, res)
 	if err != nil {
 		return err
 	}
@@ -138,9 +151,29 @@ func (s *Store) backupLocked(ctx context.Context, req BackupRequest, progress Pr
 	return nil
 }
 
+// backupBlocks uploads what the pool lacks and returns the cfg's block
+// list and the image's SHA-512: from req.Manifest when set, else by
+// reading and hashing the whole source.
+func (s *Store) backupBlocks(ctx context.Context, req BackupRequest, meter *progressMeter, res *BackupResult) ([]format.BlockRef, string, error) {
+	conc := s.concurrency(req.Concurrency)
+	if req.Manifest != nil {
+		b := &manifestBackup{s: s, src: req.Source, m: req.Manifest, method: req.Compression, conc: conc, meter: meter}
+		refs, err := b.run(ctx)
+		res.Stats = b.stats
+		return refs, req.Manifest.Checksum, err
+	}
+	p := newPipeline(s, req.Source, req.Compression, conc, meter)
+	refs, sum, err := p.run(ctx)
+	res.Stats = p.stats
+	return refs, sum, err
+}
+
 // adopt accepts an existing complete backup with the source's checksum.
 func (s *Store) adopt(ctx context.Context, req BackupRequest, existing *format.Config, meter *progressMeter, res *BackupResult) error {
 	sum := req.Checksum
+	if sum == "" && req.Manifest != nil {
+		sum = req.Manifest.Checksum
+	}
 	if sum == "" {
 		var err error
 		if sum, err = ImageChecksum(ctx, req.Source); err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/plinth-storage/plinth/internal/backupstore/format"
 	"github.com/plinth-storage/plinth/internal/backupstore/lock"
+	"github.com/plinth-storage/plinth/internal/engine"
 	"github.com/plinth-storage/plinth/internal/target"
 	"github.com/plinth-storage/plinth/internal/target/faulty"
 	"github.com/plinth-storage/plinth/internal/target/file"
@@ -31,6 +32,10 @@ var bench struct {
 	path string
 	size int64
 	err  error
+
+	mOnce    sync.Once
+	manifest *engine.Manifest
+	mErr     error
 }
 
 func TestMain(m *testing.M) {
@@ -174,39 +179,70 @@ func s3Targets(b *testing.B) newTarget {
 
 func BenchmarkBackupCold(b *testing.B) {
 	for _, method := range []string{"lz4", "none"} {
-		b.Run(method, func(b *testing.B) { benchBackup(b, fileTargets(b), method, false) })
+		b.Run(method, func(b *testing.B) { benchBackup(b, fileTargets(b), method, false, false) })
 	}
 }
 
-func BenchmarkBackupAllBlocksExist(b *testing.B) { benchBackup(b, fileTargets(b), "lz4", true) }
+func BenchmarkBackupAllBlocksExist(b *testing.B) { benchBackup(b, fileTargets(b), "lz4", true, false) }
 
+// The manifest benchmarks back up with the copy's manifest (built once,
+// untimed): only missing blocks are read and hashed.
+func BenchmarkManifestBackupCold(b *testing.B) { benchBackup(b, fileTargets(b), "lz4", false, true) }
+
+func BenchmarkManifestBackupAllBlocksExist(b *testing.B) {
+	benchBackup(b, fileTargets(b), "lz4", true, true)
+}
+
+// BenchmarkRestore restores a backup plinth wrote (a SHA-512 cfg): each
+// distinct block is fetched and verified once, no whole-image pass.
 func BenchmarkRestore(b *testing.B) { benchRestore(b, fileTargets(b)) }
 
-func BenchmarkS3BackupCold(b *testing.B) { benchBackup(b, s3Targets(b), "lz4", false) }
+func BenchmarkS3BackupCold(b *testing.B) { benchBackup(b, s3Targets(b), "lz4", false, false) }
 
-func BenchmarkS3BackupAllBlocksExist(b *testing.B) { benchBackup(b, s3Targets(b), "lz4", true) }
+func BenchmarkS3BackupAllBlocksExist(b *testing.B) { benchBackup(b, s3Targets(b), "lz4", true, false) }
+
+func BenchmarkS3ManifestBackupCold(b *testing.B) { benchBackup(b, s3Targets(b), "lz4", false, true) }
+
+func BenchmarkS3ManifestBackupAllBlocksExist(b *testing.B) {
+	benchBackup(b, s3Targets(b), "lz4", true, true)
+}
 
 func BenchmarkS3Restore(b *testing.B) { benchRestore(b, s3Targets(b)) }
 
+// benchManifest builds the bench image's manifest once per process.
+func benchManifest(b *testing.B, src Source) *engine.Manifest {
+	b.Helper()
+	bench.mOnce.Do(func() { bench.manifest, bench.mErr = engine.Build(context.Background(), src, "", nil) })
+	if bench.mErr != nil {
+		b.Fatal(bench.mErr)
+	}
+	return bench.manifest
+}
+
 // benchBackup measures backups of the bench image; warm first backs it
-// up once so that every block exists. Each iteration is preceded by an
-// untimed hash-only pass, so the floor is measured under the same load.
-func benchBackup(b *testing.B, targets newTarget, method string, warm bool) {
+// up once so that every block exists; withManifest passes the image's
+// manifest. Each iteration is preceded by an untimed hash-only pass, so
+// the floor is measured under the same load.
+func benchBackup(b *testing.B, targets newTarget, method string, warm, withManifest bool) {
 	path, size := benchImage(b)
 	src, err := OpenFileSource(path)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer src.Close()
+	var m *engine.Manifest
+	if withManifest {
+		m = benchManifest(b, src)
+	}
 	ft := faulty.Wrap(targets(b))
 	st := New(ft, benchOptions())
 	if warm {
-		if _, err := st.Backup(context.Background(), BackupRequest{Name: "warm", Source: src, Compression: method}, nil); err != nil {
+		if _, err := st.Backup(context.Background(), BackupRequest{Name: "warm", Source: src, Compression: method, Manifest: m}, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.SetBytes(size)
-	m := benchMeter{floorSrc: src}
+	meter := benchMeter{floorSrc: src}
 	i := 0
 	for b.Loop() {
 		b.StopTimer()
@@ -217,16 +253,17 @@ func benchBackup(b *testing.B, targets newTarget, method string, warm bool) {
 		ft.Reset()
 		i++
 		b.StartTimer()
-		m.measure(b, func() time.Duration {
-			res, err := st.Backup(context.Background(), BackupRequest{Name: fmt.Sprintf("bench-%d", i), Source: src, Compression: method}, nil)
+		meter.measure(b, func() time.Duration {
+			req := BackupRequest{Name: fmt.Sprintf("bench-%d", i), Source: src, Compression: method, Manifest: m}
+			res, err := st.Backup(context.Background(), req, nil)
 			if err != nil {
 				b.Fatal(err)
 			}
 			return res.LockWait
 		})
-		m.requests += totalCalls(ft)
+		meter.requests += totalCalls(ft)
 	}
-	m.report(b, size)
+	meter.report(b, size)
 }
 
 func benchRestore(b *testing.B, targets newTarget) {

@@ -3,6 +3,9 @@ package backupstore
 import (
 	"errors"
 	"fmt"
+	"strings"
+
+	"github.com/plinth-storage/plinth/internal/engine"
 )
 
 var (
@@ -17,8 +20,11 @@ var (
 	// ErrSourceChanged means the bytes read from the source do not have the
 	// checksum the request promised; nothing was committed.
 	ErrSourceChanged = errors.New("source content does not match the expected checksum")
-	// ErrChecksumMismatch means a restored image's SHA-512 differs from the
-	// cfg's Checksum although every block verified.
+	// ErrChecksumMismatch means an image's SHA-512 differs from the cfg's
+	// Checksum although every block verified. Restore no longer returns
+	// it: with every block verified, a SHA-512 cfg Checksum is adopted
+	// (the cfg's block map fixes every byte); Verify hashes the whole
+	// image and reports such a cfg (VerifyReport.ChecksumProblem).
 	ErrChecksumMismatch = errors.New("restored image checksum does not match the backup")
 )
 
@@ -52,3 +58,37 @@ func (e *BlockError) Error() string {
 
 // Unwrap returns the cause.
 func (e *BlockError) Unwrap() error { return e.Err }
+
+// SourceDamagedError reports that blocks read from a backup's source no
+// longer hash to the IDs the source's manifest records (the copy rotted or
+// was written behind plinth's back). Those blocks were not uploaded and
+// the backup was not committed. It matches engine.ErrDamaged and
+// engine.ErrChecksumMismatch with errors.Is.
+type SourceDamagedError struct {
+	// Offsets are the byte offsets of the damaged blocks, sorted.
+	Offsets []int64
+}
+
+func (e *SourceDamagedError) Error() string {
+	const show = 8
+	parts := make([]string, 0, min(len(e.Offsets), show))
+	for _, o := range e.Offsets[:min(len(e.Offsets), show)] {
+		parts = append(parts, fmt.Sprintf("%d (offset %d)", o/engine.BlockSize, o))
+	}
+	list := strings.Join(parts, ", ")
+	if len(e.Offsets) > show {
+		list += fmt.Sprintf(" and %d more", len(e.Offsets)-show)
+	}
+	if len(e.Offsets) == 1 {
+		return "the source is damaged: block " + list + " no longer matches the copy's manifest; it was not uploaded " +
+			"(verify and repair the copy, or back up another copy)"
+	}
+	return "the source is damaged: blocks " + list + " no longer match the copy's manifest; none of them was uploaded " +
+		"(verify and repair the copy, or back up another copy)"
+}
+
+// Is makes errors.Is(err, engine.ErrDamaged) and errors.Is(err,
+// engine.ErrChecksumMismatch) true.
+func (e *SourceDamagedError) Is(target error) bool {
+	return target == engine.ErrDamaged || target == engine.ErrChecksumMismatch
+}

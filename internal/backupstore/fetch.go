@@ -13,6 +13,7 @@ import (
 
 	"github.com/plinth-storage/plinth/internal/backupstore/blockcodec"
 	"github.com/plinth-storage/plinth/internal/backupstore/format"
+	"github.com/plinth-storage/plinth/internal/engine"
 	"github.com/plinth-storage/plinth/internal/target"
 )
 
@@ -51,6 +52,8 @@ type fetcher struct {
 	window   int
 	problems []BlockProblem
 	fetched  int64
+	// manifest, if set, receives each block's manifest entry.
+	manifest *engine.Manifest
 }
 
 func newFetcher(s *Store, cfg *format.Config, conc int, sink Sink, meter *progressMeter) *fetcher {
@@ -189,6 +192,14 @@ func (f *fetcher) fetch(ctx context.Context, sl *fetchSlot) {
 			sl.err = fmt.Errorf("write restored block: %w", err)
 			return
 		}
+	}
+	if f.manifest != nil {
+		sum, err := engine.ParseSum(sl.ref.BlockChecksum)
+		if err != nil {
+			sl.err = err
+			return
+		}
+		f.manifest.Blocks[sl.ref.Offset/engine.BlockSize] = manifestEntry(data, engine.AllZero(data), sum, sl.ref.Offset, f.manifest.Size)
 	}
 	sl.data = data
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/pierrec/lz4/v4"
@@ -59,23 +60,32 @@ func TestCorruptAndMissingBlocks(t *testing.T) {
 	}
 }
 
-func TestWholeImageChecksumMismatchFailsRestore(t *testing.T) {
+// A restore adopts a SHA-512 cfg Checksum once every block verified (no
+// whole-image pass); a cfg whose Checksum lies is caught by Verify, which
+// hashes the image.
+func TestRestoreAdoptsTheCfgChecksumVerifyHashesTheImage(t *testing.T) {
 	ctx := context.Background()
 	tgt := mem.New()
 	st := New(tgt, testOptions())
-	res := backupBytes(t, st, "img", randomBytes(22, 3*mib), nil, "lz4")
+	img := randomBytes(22, 3*mib)
+	res := backupBytes(t, st, "img", img, nil, "lz4")
 	cfg := res.Config
 	cfg.Checksum = hex.EncodeToString(make([]byte, 64)) // a SHA-512 of other bytes
 	data, _ := cfg.Encode()
 	if err := tgt.Put(ctx, format.ConfigKey("img"), data); err != nil {
 		t.Fatal(err)
 	}
-	sink := &BytesSink{}
-	if _, err := st.Restore(ctx, "img", sink, RestoreOptions{}, nil); !errors.Is(err, ErrChecksumMismatch) {
-		t.Fatalf("restore = %v, want ErrChecksumMismatch", err)
+	got, rres := restoreBytes(t, st, "img")
+	assertSameImage(t, got, img)
+	if rres.Checksum != cfg.Checksum || !rres.ChecksumVerified || rres.FullPass {
+		t.Fatalf("restore result %+v: want the cfg's checksum adopted without a full pass", rres)
 	}
-	if _, synced := sink.Bytes(); synced {
-		t.Fatal("a failed restore synced (marked) its sink")
+	rep, err := st.Verify(ctx, "img", VerifyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.ChecksumOK || !strings.Contains(rep.ChecksumProblem, "differs from the cfg's") {
+		t.Fatalf("verify of a cfg whose checksum lies: %+v", rep)
 	}
 }
 

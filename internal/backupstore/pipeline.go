@@ -33,8 +33,11 @@ type hashItem struct {
 }
 
 // BackupStats counts what a backup did.
+// A backup from a manifest reads only the blocks it uploads: DataBlocks
+// and BytesRead count those, and ZeroBlocks every zero block of the
+// manifest (holes included).
 type BackupStats struct {
-	DataBlocks    int64 // windows read and hashed (non-hole)
+	DataBlocks    int64 // windows read from the source (non-hole)
 	ZeroBlocks    int64 // all-zero windows, left out of the cfg like holes
 	Uploaded      int64 // blocks written to the pool
 	Deduplicated  int64 // blocks already in the pool (or uploaded once in this run)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/plinth-storage/plinth/internal/backupstore/format"
 	"github.com/plinth-storage/plinth/internal/backupstore/lock"
+	"github.com/plinth-storage/plinth/internal/engine"
 )
 
 // RestoreOptions tune a restore.
@@ -26,22 +27,42 @@ type RestoreOptions struct {
 // RestoreResult describes a finished restore.
 type RestoreResult struct {
 	Config *format.Config
-	// Checksum is the SHA-512 hex of the restored image.
+	// Checksum is the SHA-512 hex (lowercase) of the restored image.
 	Checksum string
-	// ChecksumVerified is true when the cfg's Checksum is a SHA-512 and
-	// equals Checksum. A foreign cfg may hold another kind of checksum;
-	// then every block is still verified but the image as a whole is not.
+	// ChecksumVerified is true when Checksum is proven: every block
+	// matched its ID and the cfg's Checksum is a SHA-512 (the cfg's block
+	// map fixes every byte, so its Checksum is adopted without hashing the
+	// image). A foreign cfg may hold another kind of checksum; then every
+	// block is still verified and Checksum is computed by a full pass
+	// (FullPass), but there is nothing to compare it with.
 	ChecksumVerified bool
-	Blocks           int64 // blocks downloaded and verified
-	LockWait         time.Duration
-	Duration         time.Duration
+	// FullPass is true when the whole image was hashed in order because
+	// the cfg has no SHA-512 Checksum.
+	FullPass bool
+	// Manifest is the restored image's block manifest, built from the
+	// cfg's block list (no block is hashed for it, except a foreign short
+	// block in the middle of the image), with Checksum as its checksum.
+	Manifest *engine.Manifest
+	// Blocks is the number of blocks downloaded and verified: each
+	// distinct block ID once, however many offsets use it (every listed
+	// block on a full pass).
+	Blocks   int64
+	LockWait time.Duration
+	Duration time.Duration
+}
+
+// Restored is what the restore proved, in the engine's terms.
+func (r RestoreResult) Restored() engine.Restored {
+	return engine.Restored{Checksum: r.Checksum, Manifest: r.Manifest, FullPass: r.FullPass}
 }
 
 // Restore writes backup name into sink: it sizes the sink (holes stay
-// zero), downloads blocks concurrently, verifies each against its ID,
-// checks the whole image against the cfg's Checksum, and syncs the sink.
-// Any failure returns an error (a *BlockError names a bad block) and the
-// caller must treat the sink's content as garbage.
+// zero), downloads blocks concurrently and verifies each against its ID,
+// and syncs the sink. For a cfg with a SHA-512 Checksum each distinct
+// block is fetched once and written to every offset that uses it, and the
+// image checksum is the cfg's; a foreign cfg gets a full ordered pass that
+// hashes the image. Any failure returns an error (a *BlockError names a
+// bad block) and the caller must treat the sink's content as garbage.
 func (s *Store) Restore(ctx context.Context, name string, sink Sink, opts RestoreOptions, progress ProgressFunc) (RestoreResult, error) {
 	start := time.Now()
 	var res RestoreResult
@@ -68,23 +89,49 @@ func (s *Store) restoreLocked(ctx context.Context, name string, sink Sink, opts 
 		return fmt.Errorf("prepare the restore destination: %w", err)
 	}
 	meter := newProgressMeter(int64(cfg.Size), progress)
-	f := newFetcher(s, cfg, s.concurrency(opts.Concurrency), sink, meter)
-	f.retryFor = opts.RetryFor
-	sum, err := f.run(ctx)
-	res.Blocks = f.fetched
+	conc := s.concurrency(opts.Concurrency)
+	if cfg.HasImageChecksum() {
+		err = s.restoreDistinct(ctx, cfg, sink, conc, opts.RetryFor, meter, res)
+	} else {
+		err = s.restoreFullPass(ctx, cfg, sink, conc, opts.RetryFor, meter, res)
+	}
 	if err != nil {
 		return err
-	}
-	res.Checksum = sum
-	if cfg.HasImageChecksum() {
-		if !strings.EqualFold(cfg.Checksum, sum) {
-			return fmt.Errorf("%w: cfg has %s, restored %s", ErrChecksumMismatch, cfg.Checksum, sum)
-		}
-		res.ChecksumVerified = true
 	}
 	if err := sink.Sync(); err != nil {
 		return fmt.Errorf("sync the restored image: %w", err)
 	}
 	meter.finish()
+	return nil
+}
+
+// restoreDistinct fetches each distinct block once; the checksum and the
+// manifest come from the cfg.
+func (s *Store) restoreDistinct(ctx context.Context, cfg *format.Config, sink Sink, conc int, retryFor time.Duration, meter *progressMeter, res *RestoreResult) error {
+	sum := strings.ToLower(cfg.Checksum)
+	r := newDedupRestore(s, cfg, conc, sink, meter, engine.NewManifest(int64(cfg.Size), sum))
+	r.retryFor = retryFor
+	err := r.run(ctx)
+	res.Blocks = r.fetched.Load()
+	if err != nil {
+		return err
+	}
+	res.Checksum, res.ChecksumVerified, res.Manifest = sum, true, r.m
+	return nil
+}
+
+// restoreFullPass fetches the blocks in order and hashes the whole image:
+// a foreign cfg's Checksum cannot vouch for it.
+func (s *Store) restoreFullPass(ctx context.Context, cfg *format.Config, sink Sink, conc int, retryFor time.Duration, meter *progressMeter, res *RestoreResult) error {
+	f := newFetcher(s, cfg, conc, sink, meter)
+	f.retryFor = retryFor
+	f.manifest = engine.NewManifest(int64(cfg.Size), "")
+	sum, err := f.run(ctx)
+	res.Blocks = f.fetched
+	if err != nil {
+		return err
+	}
+	f.manifest.Checksum = sum
+	res.Checksum, res.FullPass, res.Manifest = sum, true, f.manifest
 	return nil
 }

@@ -2,22 +2,16 @@ package backupstore
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/plinth-storage/plinth/internal/engine"
 )
 
-// Sink receives a restored image.
-type Sink interface {
-	io.WriterAt
-	// Prepare is called once, before any write: afterwards the sink must
-	// be size bytes long and read as zeros wherever nothing is written
-	// (restore leaves holes unwritten).
-	Prepare(size int64) error
-	// Sync makes everything written durable; restore succeeds only after
-	// it returns nil.
-	Sync() error
-}
+// Sink receives a restored image (engine.Sink): Prepare sizes it (holes
+// stay zero), WriteAt is called from several goroutines, Sync makes it
+// durable.
+type Sink = engine.Sink
 
 // FileSink is a Sink writing a sparse regular file, the v1 copy.
 type FileSink struct {

@@ -4,32 +4,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"sync"
 	"syscall"
 
 	"github.com/plinth-storage/plinth/internal/backupstore/format"
+	"github.com/plinth-storage/plinth/internal/engine"
 )
 
-// Extent is a byte range of an image that may hold data.
-type Extent struct {
-	Offset int64
-	Length int64
-}
+// Extent is a byte range of an image that may hold data (engine.Extent).
+type Extent = engine.Extent
 
-// Source is an image to back up. ReadAt must be safe for concurrent use
-// and return exactly len(p) bytes for ranges inside Size.
-type Source interface {
-	io.ReaderAt
-	// Size is the image size in bytes.
-	Size() int64
-	// DataExtents lists the ranges that may hold non-zero data, sorted and
-	// non-overlapping; everything outside reads as zeros and is neither
-	// read nor uploaded. Returning one extent covering the image is always
-	// correct, only slower.
-	DataExtents(ctx context.Context) ([]Extent, error)
-}
+// Source is an image to back up (engine.Source). ReadAt must be safe for
+// concurrent use and return exactly len(p) bytes for ranges inside Size;
+// everything outside DataExtents reads as zeros and is neither read nor
+// uploaded.
+type Source = engine.Source
 
 // FileSource is a Source over a (possibly sparse) regular file, the v1
 // copy of a backing image. Holes are found with SEEK_DATA/SEEK_HOLE.

@@ -52,7 +52,7 @@ func (d *daemon) assembleBackups(ctx context.Context, reg prometheus.Registerer)
 	tc := &backup.TargetController{Targets: p.targets, Records: p.records, Stores: stores, Log: d.log}
 	p.targetRun = runner.New("backuptarget", tc, d.log)
 	bc := &backup.Controller{Records: p.records, BIs: d.bis, Stores: stores, Settings: d.settings,
-		OpenCopy: func(bi model.BackingImage) (backup.CopySource, error) { return d.biCtl.OpenCopy(bi) }, Metrics: backup.NewMetrics(reg, p.records.Backups), Log: d.log}
+		OpenCopy: d.openCopy, CopyDamaged: d.biCtl.MarkDamaged, Metrics: backup.NewMetrics(reg, p.records.Backups), Log: d.log}
 	p.backupRun = runner.New("backup", bc, d.log)
 	bc.Enqueue = p.backupRun.Enqueue
 	p.service = &backup.Service{Records: p.records, BIs: d.bis, Targets: p.targets, Stores: stores,
@@ -60,6 +60,16 @@ func (d *daemon) assembleBackups(ctx context.Context, reg prometheus.Registerer)
 		OpenCopy: bc.OpenCopy}
 	p.restorer = &backup.Restorer{Stores: stores, Settings: d.settings}
 	return p, nil
+}
+
+// openCopy opens a ready local copy of bi, with its manifest, for the
+// backup layer.
+func (d *daemon) openCopy(ctx context.Context, bi model.BackingImage) (backup.LocalCopy, error) {
+	o, err := d.biCtl.OpenCopy(ctx, bi)
+	if err != nil {
+		return backup.LocalCopy{}, err
+	}
+	return backup.LocalCopy{Source: o, Manifest: o.Manifest, ID: o.ID, DiskUUID: o.DiskUUID, DiskPath: o.DiskPath}, nil
 }
 
 func (p *backupPlane) apiDeps() *api.BackupDeps {

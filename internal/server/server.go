@@ -19,7 +19,6 @@ import (
 	"github.com/plinth-storage/plinth/internal/controller/backingimage"
 	"github.com/plinth-storage/plinth/internal/controller/node"
 	"github.com/plinth-storage/plinth/internal/controller/runner"
-	v1 "github.com/plinth-storage/plinth/internal/engine/v1"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/settings"
 	"github.com/plinth-storage/plinth/internal/store"
@@ -88,14 +87,14 @@ func assemble(ctx context.Context, opts Options, backend *store.Backend, log *sl
 		settings: settings.NewStore(store.NewKind[model.Setting](cli, model.KindSettings)),
 	}
 	nodes := store.NewKind[model.Node](cli, model.KindNodes)
-	d.nodeCtl = &node.Controller{Nodes: nodes, NodeID: opts.NodeID, Registry: d.disks, Log: log, Settings: d.settings}
-	d.nodeRun = runner.New("node", d.nodeCtl, log)
-	stage, err := openStage(opts.DataDir)
+	stage, err := clearStage(opts.DataDir, log)
 	if err != nil {
 		return nil, err
 	}
+	d.nodeCtl = &node.Controller{Nodes: nodes, NodeID: opts.NodeID, Registry: d.disks, Log: log, Settings: d.settings, StageDir: stage}
+	d.nodeRun = runner.New("node", d.nodeCtl, log)
 	d.biCtl = &backingimage.Controller{
-		BIs: d.bis, Settings: d.settings, Disks: d.disks, NodeID: opts.NodeID, Stage: stage,
+		BIs: d.bis, Settings: d.settings, Disks: d.disks, NodeID: opts.NodeID,
 		AllowPrivate: opts.InsecureAllowPrivateSources, Log: log,
 		Metrics: backingimage.NewMetrics(reg, d.bis),
 	}
@@ -170,20 +169,15 @@ func (d *daemon) serve(ctx context.Context, lis net.Listener) error {
 	return nil
 }
 
-// recoverDisks opens this node's disks and removes temp files left by work
-// a crash interrupted (that work is restarted or failed by the controller).
+// recoverDisks opens this node's disks and removes what work a crash
+// interrupted left on them (that work is restarted or failed by the
+// controller).
 func (d *daemon) recoverDisks(ctx context.Context) error {
 	if err := d.nodeRun.EnqueueAndWait(ctx, d.opts.NodeID); err != nil {
 		return fmt.Errorf("open this node's disks: %w", err)
 	}
 	for _, ref := range d.disks.All() {
-		var removed []string
-		var err error
-		if ref.Block != nil {
-			removed, err = ref.Block.CleanupIncomplete()
-		} else {
-			removed, err = ref.Disk.CleanupTemp()
-		}
+		removed, err := ref.Disk.Cleanup()
 		if err != nil {
 			d.log.Warn("clean up after interrupted work", "disk", ref.Name, "err", err)
 		}
@@ -191,33 +185,30 @@ func (d *daemon) recoverDisks(ctx context.Context) error {
 			d.log.Info("removed what interrupted work left", "disk", ref.Name, "item", f)
 		}
 	}
-	return d.clearStage()
+	return nil
 }
 
-// openStage opens the folder where v2 copies are staged before import.
-func openStage(dataDir string) (*v1.Disk, error) {
+// clearStage creates <dataDir>/staging, where block disks stage sequential
+// sources before conversion, and empties it: a staged file lives only
+// while a worker converts it, so anything there at start-up is left by a
+// crash. It returns the folder's path.
+func clearStage(dataDir string, log *slog.Logger) (string, error) {
 	dir := filepath.Join(dataDir, "staging")
 	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("create staging folder %s: %w", dir, err)
+		return "", fmt.Errorf("create staging folder %s: %w", dir, err)
 	}
-	return v1.OpenDisk(dir, "")
-}
-
-// clearStage removes everything staged by a previous run: staged copies
-// only live while a worker imports them.
-func (d *daemon) clearStage() error {
-	st := d.biCtl.Stage
-	if _, err := st.CleanupTemp(); err != nil {
-		return err
-	}
-	copies, err := st.ListCopies()
+	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return err
+		return "", fmt.Errorf("read staging folder %s: %w", dir, err)
 	}
-	for _, c := range copies {
-		_ = st.RemoveFolder(c.Folder)
+	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
+		if err := os.RemoveAll(p); err != nil {
+			return "", fmt.Errorf("clear staging folder %s: %w (remove what is left there by hand)", dir, err)
+		}
+		log.Info("removed what interrupted staging left", "item", p)
 	}
-	return nil
+	return dir, nil
 }
 
 func (d *daemon) onEvent(ctx context.Context) func(store.Event) {

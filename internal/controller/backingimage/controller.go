@@ -15,7 +15,6 @@ import (
 	"github.com/plinth-storage/plinth/internal/apitypes"
 	"github.com/plinth-storage/plinth/internal/controller/node"
 	"github.com/plinth-storage/plinth/internal/controller/runner"
-	v1 "github.com/plinth-storage/plinth/internal/engine/v1"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/settings"
 	"github.com/plinth-storage/plinth/internal/store"
@@ -28,12 +27,11 @@ type Controller struct {
 	Disks        *node.Registry
 	NodeID       string
 	AllowPrivate bool
-	Restorer     Restorer
-	// Stage is a filesystem folder (as a v1 disk) where v2 copies are
-	// staged before import; nothing else is kept there.
-	Stage   *v1.Disk
-	Metrics *Metrics
-	Log     *slog.Logger
+	// Restorer gives the backups that restore copies; nil means restores
+	// fail with a message saying so.
+	Restorer Restorers
+	Metrics  *Metrics
+	Log      *slog.Logger
 	// Enqueue asks for a backing image to be reconciled again.
 	Enqueue func(name string)
 
@@ -74,7 +72,7 @@ func (c *Controller) Reconcile(ctx context.Context, name string) (runner.Result,
 // failed (an interrupted upload must be retried by the client).
 func (c *Controller) observeCopies(bi *model.BackingImage) {
 	now := time.Now().UTC()
-	id := v1.CopyID{Name: bi.Name, UUID: bi.UUID}
+	id := copyID(*bi)
 	for diskUUID, cp := range bi.Status.Copies {
 		if cp.NodeID != c.NodeID || cp.Cleanup {
 			continue
@@ -90,7 +88,7 @@ func (c *Controller) observeCopies(bi *model.BackingImage) {
 		case apitypes.StateUnknown:
 			cp.SetState(apitypes.StatePending, "disk is back; checking the copy", now)
 		case apitypes.StateReady:
-			if err := c.engineFor(ref).present(id); err != nil {
+			if err := ref.Disk.Present(id); err != nil {
 				cp.SetState(apitypes.StateFailed, fmt.Sprintf("the copy's file is missing or unreadable: %v", err), now)
 			}
 		case apitypes.StateInProgress:

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	v1 "github.com/plinth-storage/plinth/internal/engine/v1"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/store"
 )
@@ -14,13 +13,13 @@ import (
 func (c *Controller) finishDelete(ctx context.Context, cur store.Versioned[model.BackingImage]) error {
 	bi := cur.Value
 	c.workers.cancelImage(bi.Name)
-	id := v1.CopyID{Name: bi.Name, UUID: bi.UUID}
+	id := copyID(bi)
 	for diskUUID, cp := range bi.Status.Copies {
 		if cp.NodeID != c.NodeID {
 			continue
 		}
 		if ref, ok := c.Disks.Get(diskUUID); ok {
-			if err := c.engineFor(ref).remove(id); err != nil {
+			if err := ref.Disk.Remove(id); err != nil {
 				return fmt.Errorf("remove copy of %s on disk %s: %w", bi.Name, ref.Name, err)
 			}
 		}
@@ -32,7 +31,7 @@ func (c *Controller) finishDelete(ctx context.Context, cur store.Versioned[model
 // the next pass drops its record.
 func (c *Controller) runCleanup(ctx context.Context, bi model.BackingImage, diskUUID string) {
 	if ref, ok := c.Disks.Get(diskUUID); ok {
-		if err := c.engineFor(ref).remove(v1.CopyID{Name: bi.Name, UUID: bi.UUID}); err != nil {
+		if err := ref.Disk.Remove(copyID(bi)); err != nil {
 			c.Log.Warn("clean up copy", "image", bi.Name, "disk", ref.Name, "err", err)
 			return
 		}

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/plinth-storage/plinth/internal/apitypes"
-	v1 "github.com/plinth-storage/plinth/internal/engine/v1"
+	"github.com/plinth-storage/plinth/internal/engine"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/settings"
 	"github.com/plinth-storage/plinth/internal/source"
@@ -30,7 +30,7 @@ func (c *Controller) runDownload(ctx context.Context, bi model.BackingImage, dis
 		Progress:     c.progressReporter(ctx, bi.Name, diskUUID, "download"),
 	})
 	if err != nil {
-		w.abort()
+		w.Abort()
 		c.fail(ctx, bi.Name, diskUUID, fmt.Errorf("download failed: %w", err))
 		return
 	}
@@ -40,19 +40,18 @@ func (c *Controller) runDownload(ctx context.Context, bi model.BackingImage, dis
 // newWriter starts a new copy on the disk. A copy already committed there
 // (the process died between commit and recording it) is adopted after a
 // verification pass instead; ok is false when there is nothing left to do.
-func (c *Controller) newWriter(ctx context.Context, bi model.BackingImage, diskUUID string) (filler, bool) {
+func (c *Controller) newWriter(ctx context.Context, bi model.BackingImage, diskUUID string) (engine.Filler, bool) {
 	ref, found := c.Disks.Get(diskUUID)
 	if !found {
 		return nil, false
 	}
-	e := c.engineFor(ref)
-	id := v1.CopyID{Name: bi.Name, UUID: bi.UUID}
-	w, err := e.begin(ctx, id)
-	if errors.Is(err, v1.ErrExists) {
-		res, verr := e.verify(ctx, id)
+	id := copyID(bi)
+	w, err := ref.Disk.Create(ctx, id, c.imageLimits(ctx))
+	if errors.Is(err, engine.ErrExists) {
+		res, verr := ref.Disk.Verify(ctx, id, engine.VerifyOptions{})
 		if verr != nil {
 			c.fail(ctx, bi.Name, diskUUID, fmt.Errorf("a copy found on disk does not verify: %w", verr))
-			_ = e.remove(id)
+			_ = ref.Disk.Remove(id)
 			return nil, false
 		}
 		c.markReady(ctx, bi.Name, diskUUID, res)
@@ -67,10 +66,10 @@ func (c *Controller) newWriter(ctx context.Context, bi model.BackingImage, diskU
 
 // commit finishes a filled copy: verify against expectedChecksum, publish,
 // record ready (or failed with both checksums in the message).
-func (c *Controller) commit(ctx context.Context, bi model.BackingImage, diskUUID string, w filler) {
-	res, err := w.commit(ctx, bi.ExpectedChecksum)
+func (c *Controller) commit(ctx context.Context, bi model.BackingImage, diskUUID string, w engine.Filler) {
+	res, err := w.Commit(ctx, bi.ExpectedChecksum)
 	if err != nil {
-		w.abort()
+		w.Abort()
 		c.fail(ctx, bi.Name, diskUUID, err)
 		return
 	}

@@ -2,42 +2,46 @@ package backingimage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/plinth-storage/plinth/internal/apitypes"
-	"github.com/plinth-storage/plinth/internal/controller/node"
-	v1 "github.com/plinth-storage/plinth/internal/engine/v1"
+	"github.com/plinth-storage/plinth/internal/engine"
 	"github.com/plinth-storage/plinth/internal/model"
 )
 
 // runReplicate fills a further copy from a ready copy on another local
-// disk, sparse-aware and verified by checksum.
+// disk (of either engine): sparse-aware, every block read checked against
+// the source's manifest. A source found damaged on the way is marked
+// failed and the copy waits (pending) for another source.
 func (c *Controller) runReplicate(ctx context.Context, bi model.BackingImage, diskUUID string) {
 	dst, ok := c.Disks.Get(diskUUID)
 	if !ok {
 		return
 	}
-	var src *node.DiskRef
-	for srcUUID, cp := range bi.Status.Copies {
-		if ref, ok := c.Disks.Get(srcUUID); ok && cp.State == apitypes.StateReady && srcUUID != diskUUID {
-			src = &ref
-			break
-		}
-	}
-	if src == nil {
-		return // no local ready copy yet; reconciled again when there is
-	}
-	id := v1.CopyID{Name: bi.Name, UUID: bi.UUID}
-	e := c.engineFor(dst)
-	c.setState(ctx, bi.Name, diskUUID, apitypes.StateInProgress, "copying from disk "+src.Name)
-	report := c.progressReporter(ctx, bi.Name, diskUUID, "copy")
-	res, err := e.replicate(ctx, *src, id, func(done int64) { report(done, bi.Status.Size) })
+	src, err := c.openReady(ctx, bi, diskUUID)
 	if err != nil {
-		_ = e.remove(id)
-		c.fail(ctx, bi.Name, diskUUID, fmt.Errorf("copy from disk %s failed: %w", src.Name, err))
+		return // no readable local ready copy (yet); reconciled again when there is
+	}
+	defer src.Close()
+	id := copyID(bi)
+	c.setState(ctx, bi.Name, diskUUID, apitypes.StateInProgress, "copying from disk "+src.DiskName)
+	report := c.progressReporter(ctx, bi.Name, diskUUID, "copy")
+	res, err := dst.Disk.Replicate(ctx, id, src.CopyReader, src.Manifest, c.imageLimits(ctx), func(done int64) { report(done, src.Manifest.Size) })
+	if err == nil {
+		c.markReady(ctx, bi.Name, diskUUID, res)
 		return
 	}
-	c.markReady(ctx, bi.Name, diskUUID, res)
+	_ = dst.Disk.Remove(id)
+	var damaged *engine.DamagedError
+	if errors.As(err, &damaged) {
+		// By Replicate's contract the damage is the source's.
+		c.MarkDamaged(ctx, id, src.DiskUUID, &engine.DamagedError{ID: id, Disk: src.DiskPath, Offsets: damaged.Offsets, Whole: damaged.Whole})
+		c.setState(ctx, bi.Name, diskUUID, apitypes.StatePending,
+			fmt.Sprintf("the ready copy on disk %s turned out damaged while copying from it; waiting for another ready copy", src.DiskName))
+		return
+	}
+	c.fail(ctx, bi.Name, diskUUID, fmt.Errorf("copy from disk %s failed: %w", src.DiskName, err))
 }
 
 // runRestore fills the first copy from a backup through the Restorer.
@@ -50,30 +54,24 @@ func (c *Controller) runRestore(ctx context.Context, bi model.BackingImage, disk
 		c.fail(ctx, bi.Name, diskUUID, fmt.Errorf("restoring from a backup is not available on this server"))
 		return
 	}
-	id := v1.CopyID{Name: bi.Name, UUID: bi.UUID}
-	e := c.engineFor(ref)
+	id := copyID(bi)
 	c.setState(ctx, bi.Name, diskUUID, apitypes.StateInProgress, "restoring from "+bi.Parameters["backup-url"])
-	res, err := e.restore(ctx, c.Restorer, bi.Parameters, id, c.progressReporter(ctx, bi.Name, diskUUID, "restore"))
+	from, err := c.Restorer.ForParams(bi.Parameters)
 	if err != nil {
-		_ = e.remove(id)
 		c.fail(ctx, bi.Name, diskUUID, fmt.Errorf("restore failed: %w", err))
 		return
 	}
-	c.markReady(ctx, bi.Name, diskUUID, res)
-}
-
-// OpenCopy opens a ready local copy of bi for reading (download, backup).
-// The caller closes it.
-func (c *Controller) OpenCopy(bi model.BackingImage) (CopyReader, error) {
-	id := v1.CopyID{Name: bi.Name, UUID: bi.UUID}
-	for diskUUID, cp := range bi.Status.Copies {
-		ref, ok := c.Disks.Get(diskUUID)
-		if !ok || cp.State != apitypes.StateReady || cp.Cleanup {
-			continue
-		}
-		if r, err := c.engineFor(ref).open(id); err == nil {
-			return r, nil
-		}
+	rec := &recordingReader{BackupReader: from}
+	res, err := ref.Disk.Restore(ctx, id, rec, c.imageLimits(ctx), c.progressReporter(ctx, bi.Name, diskUUID, "restore"))
+	if err != nil {
+		_ = ref.Disk.Remove(id)
+		c.fail(ctx, bi.Name, diskUUID, fmt.Errorf("restore failed: %w", err))
+		return
 	}
-	return nil, fmt.Errorf("backing image %s has no ready copy on this node", bi.Name)
+	msg := ""
+	if rec.last.FullPass {
+		msg = "restored from a backup that records no SHA-512 image checksum (a foreign backup): every block was verified " +
+			"against its ID, and the whole image was hashed once more to record its checksum"
+	}
+	c.markReadyWith(ctx, bi.Name, diskUUID, res, msg)
 }

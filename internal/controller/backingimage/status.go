@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/plinth-storage/plinth/internal/apitypes"
+	"github.com/plinth-storage/plinth/internal/engine"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/store"
 )
@@ -49,7 +50,12 @@ func (c *Controller) setState(ctx context.Context, name, diskUUID, state, msg st
 
 // markReady records a committed copy. The first ready copy fixes the
 // image's checksum, size and format; a later copy that differs is failed.
-func (c *Controller) markReady(ctx context.Context, name, diskUUID string, cfg copyResult) {
+func (c *Controller) markReady(ctx context.Context, name, diskUUID string, cfg engine.Record) {
+	c.markReadyWith(ctx, name, diskUUID, cfg, "")
+}
+
+// markReadyWith is markReady leaving msg as the ready copy's message.
+func (c *Controller) markReadyWith(ctx context.Context, name, diskUUID string, cfg engine.Record, msg string) {
 	err := c.updateCopy(context.WithoutCancel(ctx), name, diskUUID, func(bi *model.BackingImage, cp *model.Copy) {
 		now := time.Now().UTC()
 		st := &bi.Status
@@ -60,8 +66,8 @@ func (c *Controller) markReady(ctx context.Context, name, diskUUID string, cfg c
 		st.CurrentChecksum = cfg.Checksum
 		st.Size = cfg.Size
 		st.VirtualSize = cfg.VirtualSize
-		st.Format = cfg.Format
-		cp.SetState(apitypes.StateReady, "", now)
+		st.Format = string(cfg.Format)
+		cp.SetState(apitypes.StateReady, msg, now)
 	})
 	if err != nil && !errors.Is(err, errCopyGone) {
 		c.Log.Warn("record ready copy", "image", name, "disk", diskUUID, "err", err)

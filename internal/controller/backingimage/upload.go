@@ -36,12 +36,12 @@ func (c *Controller) Upload(ctx context.Context, name string, size int64, fill f
 	}
 	c.setState(wctx, name, diskUUID, apitypes.StateInProgress, "receiving upload")
 	if err := fill(w, c.progressReporter(wctx, name, diskUUID, "upload")); err != nil {
-		w.abort()
+		w.Abort()
 		c.fail(context.WithoutCancel(wctx), name, diskUUID, fmt.Errorf("upload failed: %w; upload the file again", err))
 		return err
 	}
 	if size > 0 && w.Written() != size {
-		w.abort()
+		w.Abort()
 		err := errkind.BadRequest("upload of %s ended after %d bytes but size=%d was announced; upload the file again", name, w.Written(), size)
 		c.fail(wctx, name, diskUUID, err)
 		return err

@@ -11,6 +11,7 @@ import (
 	"github.com/plinth-storage/plinth/internal/apitypes"
 	"github.com/plinth-storage/plinth/internal/backupstore"
 	"github.com/plinth-storage/plinth/internal/controller/runner"
+	"github.com/plinth-storage/plinth/internal/engine"
 	"github.com/plinth-storage/plinth/internal/errkind"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/settings"
@@ -24,10 +25,14 @@ type Controller struct {
 	Stores   *Stores
 	Settings *settings.Store
 	// OpenCopy opens a ready local copy of a backing image for reading.
-	OpenCopy func(bi model.BackingImage) (CopySource, error)
-	Metrics  *Metrics
-	Log      *slog.Logger
-	Enqueue  func(name string)
+	OpenCopy CopyOpener
+	// CopyDamaged, if set, is told when a backup found the local copy it
+	// read damaged (damage is an *engine.DamagedError naming the blocks);
+	// it marks the copy failed.
+	CopyDamaged func(ctx context.Context, id engine.CopyID, diskUUID string, damage error)
+	Metrics     *Metrics
+	Log         *slog.Logger
+	Enqueue     func(name string)
 
 	mu      sync.Mutex
 	running map[string]context.CancelFunc

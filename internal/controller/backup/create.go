@@ -25,7 +25,7 @@ type Service struct {
 	// ValidName checks a user-given backup name (the API's naming rules).
 	ValidName func(name string) error
 	// OpenCopy opens a ready local copy of a backing image (verify's repair).
-	OpenCopy func(bi model.BackingImage) (CopySource, error)
+	OpenCopy CopyOpener
 }
 
 // Create makes a backup of image on the request's target (default:

@@ -32,14 +32,17 @@ func TestRestoreSurvivesTransientFaultsWithoutRefetching(t *testing.T) {
 	// Three block downloads fail, as while the server is down for a moment.
 	f.Add(faulty.Rule{Ops: []string{target.OpGet}, Prefix: blocksPrefix, Times: 3, Kind: target.KindTransient})
 	r := &Restorer{Stores: p.stores, Settings: p.settings}
+	from, err := r.ForParams(map[string]string{ParamBackupURL: done.Status.URL, ParamBackupTarget: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	sink := &backupstore.BytesSink{}
-	sum, err := r.Restore(p.ctx, map[string]string{ParamBackupURL: done.Status.URL, ParamBackupTarget: "t"}, sink,
-		func(int64, int64) {})
+	res, err := from.Restore(p.ctx, sink, func(int64, int64) {})
 	if err != nil {
 		t.Fatalf("restore after transient faults: %v", err)
 	}
 	data, _ := sink.Bytes()
-	if sum != p.bi("img").Status.CurrentChecksum || !bytes.Equal(data, p.images["img"]) {
+	if res.Checksum != p.bi("img").Status.CurrentChecksum || !bytes.Equal(data, p.images["img"]) {
 		t.Fatalf("restored image differs from the original")
 	}
 	if n := gets.count(); n != 4+3 {

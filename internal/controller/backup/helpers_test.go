@@ -71,8 +71,8 @@ func newPlane(t *testing.T) *plane {
 		log = slog.Default()
 	}
 	p.ctl = &Controller{Records: p.records, BIs: p.bis, Stores: p.stores, Settings: p.settings,
-		OpenCopy: func(bi model.BackingImage) (CopySource, error) {
-			return nopCloser{&backupstore.BytesSource{Data: p.images[bi.Name]}}, nil
+		OpenCopy: func(_ context.Context, bi model.BackingImage) (LocalCopy, error) {
+			return LocalCopy{Source: nopCloser{&backupstore.BytesSource{Data: p.images[bi.Name]}}}, nil
 		},
 		Metrics: NewMetrics(prometheus.NewRegistry(), p.records.Backups), Log: log}
 	run := runner.New("backup", p.ctl, log)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/plinth-storage/plinth/internal/apitypes"
 	"github.com/plinth-storage/plinth/internal/backupstore"
+	"github.com/plinth-storage/plinth/internal/engine"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/settings"
 	"github.com/plinth-storage/plinth/internal/store"
@@ -57,7 +58,7 @@ func (c *Controller) backup(ctx context.Context, b model.Backup) error {
 	if err != nil {
 		return permanent(err)
 	}
-	defer src.Close()
+	defer src.Source.Close()
 	st, bt, release, err := c.Stores.Acquire(ctx, b.BackupTargetName)
 	defer release()
 	if err != nil {
@@ -69,11 +70,18 @@ func (c *Controller) backup(ctx context.Context, b model.Backup) error {
 		return err
 	}
 	method, _ := c.Settings.Get(ctx, settings.BackupCompression)
+	checksum := bi.Status.CurrentChecksum
+	if src.Manifest != nil {
+		checksum = src.Manifest.Checksum // the copy's own record
+	}
 	res, err := st.Backup(ctx, backupstore.BackupRequest{
-		Name: b.BackingImageName, Source: src, Compression: method,
+		Name: b.BackingImageName, Source: src.Source, Manifest: src.Manifest, Compression: method,
 		Concurrency: c.Settings.Int(ctx, settings.BackupConcurrentLimit),
-		Labels:      b.Labels, Checksum: bi.Status.CurrentChecksum,
+		Labels:      b.Labels, Checksum: checksum,
 	}, c.progress(ctx, b.Name))
+	if errors.Is(err, engine.ErrDamaged) {
+		return permanent(c.copyDamaged(ctx, b, src, err))
+	}
 	if err != nil {
 		return fmt.Errorf("backup of %s to target %s failed: %w", b.BackingImageName, b.BackupTargetName, err)
 	}
@@ -102,19 +110,41 @@ func resultMessage(res backupstore.BackupResult) string {
 }
 
 // openSource opens a ready local copy of the image, of either engine.
-func (c *Controller) openSource(ctx context.Context, image string) (CopySource, model.BackingImage, error) {
+func (c *Controller) openSource(ctx context.Context, image string) (LocalCopy, model.BackingImage, error) {
 	v, err := c.BIs.Get(ctx, image)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, model.BackingImage{}, fmt.Errorf("backing image %s no longer exists", image)
+		return LocalCopy{}, model.BackingImage{}, fmt.Errorf("backing image %s no longer exists", image)
 	}
 	if err != nil {
-		return nil, model.BackingImage{}, err
+		return LocalCopy{}, model.BackingImage{}, err
 	}
-	src, err := c.OpenCopy(v.Value)
+	src, err := c.OpenCopy(ctx, v.Value)
 	if err != nil {
-		return nil, v.Value, fmt.Errorf("cannot read backing image %s: %w", image, err)
+		return LocalCopy{}, v.Value, fmt.Errorf("cannot read backing image %s: %w", image, err)
 	}
 	return src, v.Value, nil
+}
+
+// copyDamaged handles a backup that found the copy it read damaged (a
+// block whose bytes no longer match the copy's manifest; nothing damaged
+// was uploaded): the copy is marked failed through CopyDamaged, naming the
+// blocks, and the returned error, the backup's, says the same.
+func (c *Controller) copyDamaged(ctx context.Context, b model.Backup, src LocalCopy, err error) error {
+	damage := &engine.DamagedError{ID: src.ID, Disk: src.DiskPath}
+	var sd *backupstore.SourceDamagedError
+	var de *engine.DamagedError
+	switch {
+	case errors.As(err, &sd):
+		damage.Offsets = sd.Offsets
+	case errors.As(err, &de):
+		damage.Offsets, damage.Whole = de.Offsets, de.Whole
+	}
+	damage.Whole = damage.Whole || len(damage.Offsets) == 0
+	if c.CopyDamaged != nil {
+		c.CopyDamaged(ctx, src.ID, src.DiskUUID, damage)
+	}
+	return fmt.Errorf("backup of %s to target %s failed: the local copy it read is damaged, so nothing of it was uploaded "+
+		"and the copy is marked failed: %v", b.BackingImageName, b.BackupTargetName, damage)
 }
 
 // CopySource is a readable local copy: a backup source that must be closed.
@@ -122,3 +152,19 @@ type CopySource interface {
 	backupstore.Source
 	Close() error
 }
+
+// LocalCopy is a ready local copy of a backing image opened for reading.
+type LocalCopy struct {
+	// Source reads the copy; the caller closes it.
+	Source CopySource
+	// Manifest is the copy's block manifest; nil makes a backup read and
+	// hash the whole copy.
+	Manifest *engine.Manifest
+	ID       engine.CopyID
+	DiskUUID string
+	DiskPath string
+}
+
+// CopyOpener opens a ready local copy of a backing image (any engine). An
+// error says why none could be opened.
+type CopyOpener func(ctx context.Context, bi model.BackingImage) (LocalCopy, error)

@@ -112,8 +112,8 @@ func (s *Service) repairSource(ctx context.Context, b model.Backup) (CopySource,
 		if !strings.EqualFold(v.Value.Status.CurrentChecksum, sum) || v.Value.DeletionRequested != nil {
 			continue
 		}
-		if src, err := s.OpenCopy(v.Value); err == nil {
-			return src, v.Name, nil
+		if src, err := s.OpenCopy(ctx, v.Value); err == nil {
+			return src.Source, v.Name, nil
 		}
 	}
 	return nil, "", errkind.Conflict("backup %s cannot be repaired: no backing image with its checksum %s has a ready local copy; "+

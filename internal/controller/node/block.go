@@ -2,7 +2,6 @@ package node
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/plinth-storage/plinth/internal/apitypes"
 	v2 "github.com/plinth-storage/plinth/internal/engine/v2"
@@ -18,10 +17,7 @@ func (c *Controller) examineBlock(name string, spec apitypes.DiskSpec, st model.
 		st.Message = fmt.Sprintf("block disk %s at %s is not usable: %v", name, spec.Path, err)
 		return st, nil
 	}
-	maxBytes, avail := d.Capacity()
-	st.DiskUUID, st.StorageMaximum, st.StorageAvailable, st.Ready = d.UUID(), maxBytes, avail, true
-	st.CheckedAt = time.Now().UTC()
-	return st, &DiskRef{Name: name, UUID: d.UUID(), Spec: spec, Block: d, Available: avail - spec.StorageReserved}
+	return ready(name, spec, st, d)
 }
 
 func (c *Controller) openBlock(spec apitypes.DiskSpec) (*v2.Disk, error) {
@@ -30,7 +26,7 @@ func (c *Controller) openBlock(spec apitypes.DiskSpec) (*v2.Disk, error) {
 	if d := c.blocks[spec.Path]; d != nil {
 		return d, nil
 	}
-	d, err := v2.OpenDisk(spec.Path, spec.Size)
+	d, err := v2.OpenDisk(spec.Path, spec.Size, c.StageDir)
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/plinth-storage/plinth/internal/apitypes"
 	"github.com/plinth-storage/plinth/internal/controller/runner"
+	"github.com/plinth-storage/plinth/internal/engine"
 	v1 "github.com/plinth-storage/plinth/internal/engine/v1"
 	v2 "github.com/plinth-storage/plinth/internal/engine/v2"
 	"github.com/plinth-storage/plinth/internal/model"
@@ -36,6 +37,10 @@ type Controller struct {
 	Settings *settings.Store
 	// OnChange is called after the set of ready disks may have changed.
 	OnChange func()
+	// StageDir is the folder where block disks stage sequential sources
+	// (downloads, uploads) before conversion, shared by every block disk:
+	// <data-dir>/staging. The daemon creates it and clears it at start-up.
+	StageDir string
 
 	// blocks holds the open block disks by path: a volume store is opened
 	// once (it takes an exclusive lock) and reused by every pass.
@@ -129,17 +134,20 @@ func (c *Controller) examine(name string, spec apitypes.DiskSpec, knownUUID stri
 		st.Message = fmt.Sprintf("disk %s at %s is not usable: %v", name, spec.Path, err)
 		return st, nil
 	}
-	capa, err := d.Stat()
+	return ready(name, spec, st, d)
+}
+
+// ready reports an open disk's identity and capacity, and its registry
+// entry; a disk whose capacity cannot be read is not ready.
+func ready(name string, spec apitypes.DiskSpec, st model.DiskStatus, d engine.Disk) (model.DiskStatus, *DiskRef) {
+	maximum, available, err := d.Capacity()
 	if err != nil {
 		st.Message = fmt.Sprintf("disk %s at %s: %v", name, spec.Path, err)
 		return st, nil
 	}
-	st.DiskUUID = d.UUID()
-	st.StorageMaximum = capa.Maximum
-	st.StorageAvailable = capa.Available
-	st.Ready = true
-	avail := capa.Available - spec.StorageReserved
-	return st, &DiskRef{Name: name, UUID: d.UUID(), Spec: spec, Disk: d, Available: avail}
+	st.DiskUUID, st.StorageMaximum, st.StorageAvailable, st.Ready = d.UUID(), maximum, available, true
+	st.CheckedAt = time.Now().UTC()
+	return st, &DiskRef{Name: name, UUID: d.UUID(), Spec: spec, Disk: d, Available: available - spec.StorageReserved}
 }
 
 // sameStatuses compares disk statuses ignoring when they were probed.

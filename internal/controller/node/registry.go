@@ -9,19 +9,18 @@ import (
 	"sync"
 
 	"github.com/plinth-storage/plinth/internal/apitypes"
-	v1 "github.com/plinth-storage/plinth/internal/engine/v1"
-	v2 "github.com/plinth-storage/plinth/internal/engine/v2"
+	"github.com/plinth-storage/plinth/internal/engine"
 )
 
-// DiskRef is one open, ready disk of this node: a filesystem disk (Disk,
-// data engine v1) or a block disk (Block, data engine v2). Pressure, when
-// not empty, says why the disk is under disk pressure (see Room).
+// DiskRef is one open, ready disk of this node: a filesystem disk (data
+// engine v1) or a block disk (data engine v2), driven through Disk either
+// way; Disk.Engine() and Spec.DiskType tell which. Pressure, when not
+// empty, says why the disk is under disk pressure (see Room).
 type DiskRef struct {
 	Name      string
 	UUID      string
 	Spec      apitypes.DiskSpec
-	Disk      *v1.Disk
-	Block     *v2.Disk
+	Disk      engine.Disk
 	Available int64
 	Pressure  string
 }
@@ -121,21 +120,16 @@ func hasAllTags(tags, selector []string) bool {
 
 // Capacity returns the live maximum and available bytes of a ready disk
 // (statfs for a filesystem disk, the volume store's exact counts for a
-// block disk), so reports need not wait for the next periodic pass.
+// block disk), so reports need not wait for the next periodic pass. ok is
+// false for an unknown disk or one whose capacity cannot be read.
 func (r *Registry) Capacity(uuid string) (maximum, available int64, ok bool) {
 	d, found := r.Get(uuid)
-	switch {
-	case !found:
+	if !found || d.Disk == nil {
 		return 0, 0, false
-	case d.Block != nil:
-		maximum, available = d.Block.Capacity()
-		return maximum, available, true
-	case d.Disk != nil:
-		c, err := d.Disk.Stat()
-		if err != nil {
-			return 0, 0, false
-		}
-		return c.Maximum, c.Available, true
 	}
-	return 0, 0, false
+	maximum, available, err := d.Disk.Capacity()
+	if err != nil {
+		return 0, 0, false
+	}
+	return maximum, available, true
 }

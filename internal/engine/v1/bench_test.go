@@ -15,6 +15,7 @@ import (
 
 	"github.com/plinth-storage/plinth/internal/benchmem"
 	v1 "github.com/plinth-storage/plinth/internal/engine/v1"
+	"github.com/plinth-storage/plinth/internal/imagefmt"
 	"github.com/plinth-storage/plinth/internal/source"
 )
 
@@ -84,7 +85,7 @@ func BenchmarkUploadMultipart1GiB(b *testing.B) {
 	disk := benchDisk(b)
 	var id v1.CopyID
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		cw, err := disk.Create(id)
+		cw, err := disk.Create(r.Context(), id, imagefmt.Limits{})
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
@@ -94,7 +95,7 @@ func BenchmarkUploadMultipart1GiB(b *testing.B) {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		if _, err := cw.Commit(""); err != nil {
+		if _, err := cw.Commit(r.Context(), ""); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 		}
 	}))
@@ -141,14 +142,14 @@ func BenchmarkDownload1GiB(b *testing.B) {
 	stop := memPeak()
 	for i := 0; i < b.N; i++ {
 		id := benchID(i)
-		w, err := disk.Create(id)
+		w, err := disk.Create(context.Background(), id, imagefmt.Limits{})
 		if err != nil {
 			b.Fatal(err)
 		}
 		if _, err := source.Download(context.Background(), srv.URL, w, source.Options{AllowPrivate: true}); err != nil {
 			b.Fatal(err)
 		}
-		if _, err := w.Commit(""); err != nil {
+		if _, err := w.Commit(context.Background(), ""); err != nil {
 			b.Fatal(err)
 		}
 		b.StopTimer()

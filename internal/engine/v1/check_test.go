@@ -32,48 +32,29 @@ func TestCommitRefusesUnsafeQcow2(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w, err := d.Create(testID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		w := newWriter(t, d, testID, imagefmt.Limits{})
 		if _, err := w.Write(b); err != nil {
 			t.Fatal(err)
 		}
-		_, err = w.Commit("")
+		_, err = w.Commit(t.Context(), "")
 		expectRefused(t, d, err, "Writer "+filepath.Base(src), want)
 
-		rw, err := d.CreateRandom(testID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := rw.Prepare(int64(len(b))); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := rw.WriteAt(b, 0); err != nil {
-			t.Fatal(err)
-		}
-		_, err = rw.Commit("sum")
-		expectRefused(t, d, err, "RandomWriter "+filepath.Base(src), want)
+		_, err = d.Restore(t.Context(), testID, &memBackup{data: b, checksum: sha512Hex(b)}, imagefmt.Limits{}, nil)
+		expectRefused(t, d, err, "Restore "+filepath.Base(src), want)
 	}
 
 	b, err := os.ReadFile(full)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := d.Create(testID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.SetLimits(imagefmt.Limits{MaxVirtualSize: 1 << 20})
+	w := newWriter(t, d, testID, imagefmt.Limits{MaxVirtualSize: 1 << 20})
 	w.Write(b)
-	_, err = w.Commit("")
+	_, err = w.Commit(t.Context(), "")
 	expectRefused(t, d, err, "Writer over the limit", "backing-image-max-size-gib")
-	if w, err = d.Create(testID); err != nil {
-		t.Fatal(err)
-	}
+	w = newWriter(t, d, testID, imagefmt.Limits{})
 	w.Write(b)
-	if cfg, err := w.Commit(""); err != nil || cfg.Format != imagefmt.Qcow2 || cfg.VirtualSize != 2<<20 {
-		t.Fatalf("an ordinary qcow2: got %+v, %v", cfg, err)
+	if rec, err := w.Commit(t.Context(), ""); err != nil || rec.Format != imagefmt.Qcow2 || rec.VirtualSize != 2<<20 {
+		t.Fatalf("an ordinary qcow2: got %+v, %v", rec, err)
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+
+	"github.com/plinth-storage/plinth/internal/engine"
 )
 
 // CopyInfo is one copy folder found on a disk.
@@ -33,7 +35,7 @@ type CopyInfo struct {
 
 // ListCopies returns every copy folder on the disk, sorted by folder name,
 // with what is known of each. It is how state is rebuilt at start-up; call
-// CleanupTemp first so no half-written copy is listed.
+// Cleanup first so no half-written copy is listed.
 func (d *Disk) ListCopies() ([]CopyInfo, error) {
 	root := filepath.Join(d.path, ImagesDirName)
 	entries, err := os.ReadDir(root)
@@ -108,27 +110,12 @@ func (d *Disk) RemoveFolder(folder string) error {
 	return syncDir(root)
 }
 
-// Open returns the ready copy's file for reading (serving a download,
-// backing up) and its cfg. The caller closes the file.
-func (d *Disk) Open(id CopyID) (*os.File, Config, error) {
-	if err := id.Validate(); err != nil {
-		return nil, Config{}, err
-	}
-	cfg, err := readConfig(d.CopyDir(id))
-	if err != nil {
-		return nil, Config{}, fmt.Errorf("open copy %s on disk %s: %w", id, d.path, err)
-	}
-	f, err := os.Open(d.BackingPath(id))
-	if err != nil {
-		return nil, Config{}, fmt.Errorf("open copy %s on disk %s: %w", id, d.path, err)
-	}
-	return f, cfg, nil
-}
-
-// CleanupTemp removes what interrupted work left on the disk: temp files in
-// copy folders, and copy folders without a backing file. Call it at start-up,
-// before any Writer runs on the disk. It returns the paths it removed.
-func (d *Disk) CleanupTemp() ([]string, error) {
+// Cleanup removes what interrupted work left on the disk that no writer
+// in this process owns: temp files in copy folders, and copy folders
+// without a backing file (with their manifest and cfg). Call it at
+// start-up, before any writer runs on the disk. It returns the paths it
+// removed.
+func (d *Disk) Cleanup() ([]string, error) {
 	root := filepath.Join(d.path, ImagesDirName)
 	entries, err := os.ReadDir(root)
 	if err != nil {
@@ -136,11 +123,10 @@ func (d *Disk) CleanupTemp() ([]string, error) {
 	}
 	var removed []string
 	for _, e := range entries {
-		if !e.IsDir() {
+		if !e.IsDir() || d.isActive(e.Name()) {
 			continue
 		}
-		dir := filepath.Join(root, e.Name())
-		gone, err := cleanupCopyDir(dir)
+		gone, err := cleanupCopyDir(filepath.Join(root, e.Name()))
 		removed = append(removed, gone...)
 		if err != nil {
 			return removed, fmt.Errorf("clean up disk %s: %w", d.path, err)
@@ -150,6 +136,41 @@ func (d *Disk) CleanupTemp() ([]string, error) {
 		return removed, syncDir(root)
 	}
 	return removed, nil
+}
+
+// Present returns nil when the ready copy id is on the disk, and an error
+// matching fs.ErrNotExist when it is not.
+func (d *Disk) Present(id CopyID) error {
+	if err := id.Validate(); err != nil {
+		return err
+	}
+	if _, err := os.Stat(d.BackingPath(id)); err != nil {
+		return fmt.Errorf("copy %s on disk %s: %w", id, d.path, err)
+	}
+	return nil
+}
+
+// Config returns the ready copy's backing.cfg; an error matching
+// fs.ErrNotExist when the copy is not on the disk.
+func (d *Disk) Config(id CopyID) (Config, error) {
+	if err := d.Present(id); err != nil {
+		return Config{}, err
+	}
+	cfg, err := readConfig(d.CopyDir(id))
+	if err != nil {
+		return Config{}, fmt.Errorf("copy %s on disk %s: %w", id, d.path, err)
+	}
+	return cfg, nil
+}
+
+// Record describes the ready copy from its backing.cfg, reading none of
+// its content; an error matching fs.ErrNotExist when it is not there.
+func (d *Disk) Record(id CopyID) (engine.Record, error) {
+	cfg, err := d.Config(id)
+	if err != nil {
+		return engine.Record{}, err
+	}
+	return cfg.record(), nil
 }
 
 func cleanupCopyDir(dir string) ([]string, error) {

@@ -7,10 +7,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
+	"sync"
 	"syscall"
 
 	"github.com/google/uuid"
+
+	"github.com/plinth-storage/plinth/internal/engine"
 )
 
 const (
@@ -24,7 +26,26 @@ const (
 	ConfigName = "backing.cfg"
 	// TempName is the file a Writer fills before Commit renames it.
 	TempName = "backing.tmp"
+	// ManifestName is the copy's block manifest (engine.Manifest's binary
+	// form), written durably before the copy is published.
+	ManifestName = "backing.manifest"
 )
+
+// CopyID names one copy on a disk: the backing image's name and UUID.
+type CopyID = engine.CopyID
+
+// The engine's sentinel errors, under the names v1 always had.
+var (
+	// ErrExists means a ready copy with this ID is already on the disk.
+	ErrExists = engine.ErrExists
+	// ErrBusy means a writer in this process fills the copy.
+	ErrBusy = engine.ErrBusy
+	// ErrChecksumMismatch means content does not hash to the SHA-512 it
+	// was required to have.
+	ErrChecksumMismatch = engine.ErrChecksumMismatch
+)
+
+var _ engine.Disk = (*Disk)(nil)
 
 // ErrDiskMismatch means the disk at a path is not the disk the caller
 // expected (another filesystem was mounted there, or the path was changed).
@@ -35,6 +56,10 @@ var ErrDiskMismatch = errors.New("disk UUID mismatch")
 type Disk struct {
 	path string
 	uuid string
+
+	mu     sync.Mutex
+	active map[string]bool        // copy folders a writer in this process fills
+	locks  map[string]*sync.Mutex // per copy folder: manifest builds, repairs
 }
 
 // Capacity is a disk's space in bytes, as statfs reports it.
@@ -73,7 +98,7 @@ func OpenDisk(path, expectUUID string) (*Disk, error) {
 	if err := os.MkdirAll(filepath.Join(abs, ImagesDirName), 0o750); err != nil {
 		return nil, fmt.Errorf("open disk %s: create %s: %w", abs, ImagesDirName, err)
 	}
-	return &Disk{path: abs, uuid: id}, nil
+	return &Disk{path: abs, uuid: id, active: map[string]bool{}, locks: map[string]*sync.Mutex{}}, nil
 }
 
 func loadOrCreateDiskUUID(dir, expect string) (string, error) {
@@ -110,6 +135,16 @@ func (d *Disk) Path() string { return d.path }
 // UUID is the disk's identity, stable across restarts and path changes.
 func (d *Disk) UUID() string { return d.uuid }
 
+// Engine is engine.V1.
+func (d *Disk) Engine() engine.Engine { return engine.V1 }
+
+// Capacity reports the filesystem's size and the bytes an unprivileged
+// writer can still use (statfs).
+func (d *Disk) Capacity() (maximum, available int64, err error) {
+	c, err := d.Stat()
+	return c.Maximum, c.Available, err
+}
+
 // Stat reports the disk's filesystem size and free space.
 func (d *Disk) Stat() (Capacity, error) {
 	var st syscall.Statfs_t
@@ -120,32 +155,6 @@ func (d *Disk) Stat() (Capacity, error) {
 	return Capacity{Maximum: int64(st.Blocks) * bsize, Available: int64(st.Bavail) * bsize}, nil
 }
 
-// CopyID names one copy on a disk: the backing image's name and UUID.
-type CopyID struct {
-	Name string
-	UUID string
-}
-
-// String is the copy's folder name, <name>-<uuid>.
-func (id CopyID) String() string { return id.Name + "-" + id.UUID }
-
-var (
-	validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,252}$`)
-	validUUID = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9-]{0,63}$`)
-)
-
-// Validate refuses a name or UUID that could escape the copy's folder or
-// does not follow Longhorn's naming rules.
-func (id CopyID) Validate() error {
-	if !validName.MatchString(id.Name) {
-		return fmt.Errorf("invalid backing image name %q: use letters, digits, '.', '_' and '-', starting with a letter or digit", id.Name)
-	}
-	if !validUUID.MatchString(id.UUID) {
-		return fmt.Errorf("invalid backing image uuid %q: use letters, digits and '-'", id.UUID)
-	}
-	return nil
-}
-
 // CopyDir is the folder of the copy on this disk.
 func (d *Disk) CopyDir(id CopyID) string {
 	return filepath.Join(d.path, ImagesDirName, id.String())
@@ -154,4 +163,47 @@ func (d *Disk) CopyDir(id CopyID) string {
 // BackingPath is the image file of the copy; what a v1 replica opens.
 func (d *Disk) BackingPath(id CopyID) string {
 	return filepath.Join(d.CopyDir(id), BackingName)
+}
+
+// ManifestPath is the copy's block manifest file.
+func (d *Disk) ManifestPath(id CopyID) string {
+	return filepath.Join(d.CopyDir(id), ManifestName)
+}
+
+// lockCopy serialises the slow metadata work on one copy (building its
+// manifest, repairing a block) and returns the unlock.
+func (d *Disk) lockCopy(id CopyID) func() {
+	d.mu.Lock()
+	l, ok := d.locks[id.String()]
+	if !ok {
+		l = &sync.Mutex{}
+		d.locks[id.String()] = l
+	}
+	d.mu.Unlock()
+	l.Lock()
+	return l.Unlock
+}
+
+// claim marks the copy's folder as being filled by a writer in this
+// process; it fails with ErrBusy when one already is. release undoes it.
+func (d *Disk) claim(id CopyID) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.active[id.String()] {
+		return fmt.Errorf("create copy %s on disk %s: another writer fills it: %w", id, d.path, ErrBusy)
+	}
+	d.active[id.String()] = true
+	return nil
+}
+
+func (d *Disk) release(id CopyID) {
+	d.mu.Lock()
+	delete(d.active, id.String())
+	d.mu.Unlock()
+}
+
+func (d *Disk) isActive(folder string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.active[folder]
 }

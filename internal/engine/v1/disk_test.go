@@ -4,6 +4,8 @@ import (
 	"errors"
 	"path/filepath"
 	"testing"
+
+	"github.com/plinth-storage/plinth/internal/engine"
 )
 
 func TestOpenDiskKeepsIdentity(t *testing.T) {
@@ -39,15 +41,19 @@ func TestDiskStat(t *testing.T) {
 	if c.Maximum <= 0 || c.Available < 0 || c.Available > c.Maximum {
 		t.Fatalf("implausible capacity %+v", c)
 	}
+	d := testDisk(t)
+	if maxi, avail, err := d.Capacity(); err != nil || maxi <= 0 || avail < 0 || avail > maxi || d.Engine() != engine.V1 {
+		t.Fatalf("Capacity() = %d, %d, %v; Engine() = %s", maxi, avail, err, d.Engine())
+	}
 }
 
 func TestCopyIDValidate(t *testing.T) {
-	for _, bad := range []CopyID{{"", "u"}, {"../x", "u"}, {"a/b", "u"}, {"ok", ""}, {"ok", "../u"}, {".hidden", "u"}} {
+	for _, bad := range []CopyID{{Name: "", UUID: "u"}, {Name: "../x", UUID: "u"}, {Name: "a/b", UUID: "u"}, {Name: "ok", UUID: ""}, {Name: "ok", UUID: "../u"}, {Name: ".hidden", UUID: "u"}} {
 		if bad.Validate() == nil {
 			t.Errorf("%+v was accepted", bad)
 		}
 	}
-	if err := (CopyID{"ubuntu-22.04_img", "3f2a9c1e-0000-4000-8000-000000000000"}).Validate(); err != nil {
+	if err := (CopyID{Name: "ubuntu-22.04_img", UUID: "3f2a9c1e-0000-4000-8000-000000000000"}).Validate(); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -2,13 +2,18 @@ package v1
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha512"
 	"encoding/hex"
 	"hash"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"syscall"
 	"testing"
+
+	"github.com/plinth-storage/plinth/internal/engine"
+	"github.com/plinth-storage/plinth/internal/imagefmt"
 )
 
 // testDisk opens a fresh disk in a temp folder.
@@ -39,18 +44,69 @@ func sha512Hex(b []byte) string {
 // writeCopy makes a ready copy with content data and returns its cfg.
 func writeCopy(t *testing.T, d *Disk, id CopyID, data []byte) Config {
 	t.Helper()
-	w, err := d.Create(id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := newWriter(t, d, id, imagefmt.Limits{})
 	if _, err := w.ReadFrom(bytes.NewReader(data)); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := w.Commit(sha512Hex(data))
+	if _, err := w.Commit(t.Context(), sha512Hex(data)); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := d.Config(id)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return cfg
+}
+
+// newWriter starts a copy with Create and returns its *Writer.
+func newWriter(t *testing.T, d *Disk, id CopyID, limits imagefmt.Limits) *Writer {
+	t.Helper()
+	f, err := d.Create(t.Context(), id, limits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f.(*Writer)
+}
+
+// storedManifest reads the copy's backing.manifest as stored.
+func storedManifest(t *testing.T, d *Disk, id CopyID) *engine.Manifest {
+	t.Helper()
+	data, err := os.ReadFile(d.ManifestPath(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m engine.Manifest
+	if err := m.UnmarshalBinary(data); err != nil {
+		t.Fatal(err)
+	}
+	return &m
+}
+
+// memSource is an engine.Source over bytes (one extent).
+type memSource []byte
+
+func (m memSource) ReadAt(p []byte, off int64) (int, error) { return copy(p, m[off:]), nil }
+func (m memSource) Size() int64                             { return int64(len(m)) }
+func (m memSource) DataExtents(context.Context) ([]engine.Extent, error) {
+	return []engine.Extent{{Offset: 0, Length: int64(len(m))}}, nil
+}
+
+// manifestOf is the manifest of data, built by the engine package.
+func manifestOf(t *testing.T, data []byte) *engine.Manifest {
+	t.Helper()
+	m, err := engine.Build(t.Context(), memSource(data), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func assertManifest(t *testing.T, got, want *engine.Manifest) {
+	t.Helper()
+	if got.Size != want.Size || got.Checksum != want.Checksum || !slices.Equal(got.Blocks, want.Blocks) {
+		t.Fatalf("manifest of %d bytes (%s, %d data blocks), want %d bytes (%s, %d data blocks)",
+			got.Size, got.Checksum, got.DataBlocks(), want.Size, want.Checksum, want.DataBlocks())
+	}
 }
 
 // allocated is the file's allocated size (st_blocks*512).

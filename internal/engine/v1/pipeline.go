@@ -5,6 +5,8 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+
+	"github.com/plinth-storage/plinth/internal/engine"
 )
 
 // pipelineDepth is how many bufferSize buffers one Writer owns: one being
@@ -14,11 +16,14 @@ const pipelineDepth = 4
 
 // pipeline hashes and writes full buffers in two goroutines (SHA-512 and
 // pwrite overlap each other and the caller's next read) while keeping the
-// hash in stream order. Memory is bounded: buffer blocks when every buffer
-// is in flight.
+// hash in stream order. The hashing goroutine also feeds blocks, an
+// engine.Hasher that computes the manifest's block IDs on other
+// goroutines, so the whole-image SHA-512 stays the only sequential hash.
+// Memory is bounded: buffer blocks when every buffer is in flight.
 type pipeline struct {
 	f        *os.File
 	hash     hash.Hash
+	blocks   *engine.Hasher
 	free     chan []byte
 	toHash   chan *chunk
 	toWrite  chan *chunk
@@ -39,7 +44,7 @@ type chunk struct {
 
 func newPipeline(f *os.File, h hash.Hash) *pipeline {
 	p := &pipeline{
-		f: f, hash: h,
+		f: f, hash: h, blocks: engine.NewHasher(),
 		free:    make(chan []byte, pipelineDepth),
 		toHash:  make(chan *chunk, pipelineDepth),
 		toWrite: make(chan *chunk, pipelineDepth),
@@ -78,6 +83,7 @@ func (p *pipeline) hasher() {
 	defer p.workers.Done()
 	for c := range p.toHash {
 		p.hash.Write(c.data)
+		p.blocks.Write(c.data)
 		p.release(c)
 	}
 }
@@ -103,7 +109,8 @@ func (p *pipeline) failed() error {
 }
 
 // wait blocks until every submitted chunk is hashed and written, and
-// returns the first write error. After it, p.hash holds the whole stream.
+// returns the first write error. After it, p.hash and p.blocks hold the
+// whole stream.
 func (p *pipeline) wait() error {
 	p.inflight.Wait()
 	return p.failed()
@@ -117,6 +124,8 @@ func (p *pipeline) restart() {
 	p.err = nil
 	p.mu.Unlock()
 	p.hash.Reset()
+	p.blocks.Stop()
+	p.blocks = engine.NewHasher()
 }
 
 // stop waits for in-flight chunks and ends the goroutines. Idempotent.
@@ -125,5 +134,6 @@ func (p *pipeline) stop() {
 		close(p.toHash)
 		close(p.toWrite)
 		p.workers.Wait()
+		p.blocks.Stop()
 	})
 }

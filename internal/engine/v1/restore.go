@@ -1,98 +1,100 @@
 package v1
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 
+	"github.com/plinth-storage/plinth/internal/engine"
 	"github.com/plinth-storage/plinth/internal/imagefmt"
 )
 
-// RandomWriter fills a new copy by positioned writes, in any order and
-// from several goroutines, as a restore from a backup does. Unlike Writer
-// it does not hash: the caller verifies the content (every block and the
-// whole image) and passes the verified checksum to Commit.
-type RandomWriter struct {
-	id       CopyID
-	disk     *Disk
-	dir, tmp string
-	f        *os.File
-	size     int64
-	limits   imagefmt.Limits
-	finished bool
-}
-
-// CreateRandom starts a new copy filled by positioned writes. It fails like
-// Create: ErrExists if the copy is there, ErrBusy if its temp file exists.
-func (d *Disk) CreateRandom(id CopyID) (*RandomWriter, error) {
-	dir, tmp, f, err := d.startCopy(id)
+// Restore makes copy id from a backup: from writes the image into the
+// copy's temp file by positioned writes, verifying every block, and
+// reports the image's checksum and, usually, its manifest. A given
+// manifest is checked against what was written (its size and checksum)
+// and stored as is, with no re-hash; without one the engine builds it from
+// the temp file (one full read, checked against the restore's checksum).
+// Debris of an earlier attempt is cleared first; on error nothing is left.
+// The image is judged with imagefmt.Check against limits.
+func (d *Disk) Restore(ctx context.Context, id CopyID, from engine.BackupReader, limits imagefmt.Limits,
+	progress func(done, total int64)) (engine.Record, error) {
+	s, err := d.stage(id)
 	if err != nil {
-		return nil, err
+		return engine.Record{}, err
 	}
-	return &RandomWriter{id: id, disk: d, dir: dir, tmp: tmp, f: f}, nil
+	defer s.drop()
+	sink := &restoreSink{s: s}
+	res, err := from.Restore(ctx, sink, progress)
+	if err != nil {
+		return engine.Record{}, fmt.Errorf("restore copy %s on disk %s: %w", id, d.path, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return engine.Record{}, fmt.Errorf("restore copy %s on disk %s: %w", id, d.path, err)
+	}
+	m, err := restoredManifest(ctx, sink, res)
+	if err != nil {
+		return engine.Record{}, fmt.Errorf("restore copy %s on disk %s: %w", id, d.path, err)
+	}
+	cfg, err := s.publish(sink.size, limits, m.Checksum, m.Checksum, m)
+	if err != nil {
+		return engine.Record{}, err
+	}
+	return cfg.record(), nil
 }
 
-// SetLimits sets the bounds Commit judges the image against (see
-// imagefmt.Check); without it, a zero imagefmt.Limits (its defaults).
-func (w *RandomWriter) SetLimits(l imagefmt.Limits) { w.limits = l }
+// restoredManifest is the restore's manifest, checked against what was
+// written, or one built from the written file.
+func restoredManifest(ctx context.Context, sink *restoreSink, res engine.Restored) (*engine.Manifest, error) {
+	if m := res.Manifest; m != nil {
+		if err := m.Validate(); err != nil {
+			return nil, fmt.Errorf("the restore's %w", err)
+		}
+		if m.Size != sink.size || (res.Checksum != "" && m.Checksum != res.Checksum) {
+			return nil, fmt.Errorf("the restore's manifest (%d bytes, checksum %s) does not describe what it wrote (%d bytes, checksum %s)",
+				m.Size, m.Checksum, sink.size, res.Checksum)
+		}
+		return m, nil
+	}
+	src := &fileSource{f: sink.s.f, size: sink.size, seekFile: sink.s.f}
+	m, err := engine.Build(ctx, src, res.Checksum, nil)
+	if errors.Is(err, engine.ErrChecksumMismatch) {
+		return nil, fmt.Errorf("the restored image does not hash to the checksum the restore reported: %w", err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("build the copy's manifest: %w", err)
+	}
+	return m, nil
+}
+
+// restoreSink is the engine.Sink a restore writes into: the copy's temp
+// file.
+type restoreSink struct {
+	s    *staged
+	size int64
+}
+
+var _ engine.Sink = (*restoreSink)(nil)
 
 // Prepare sizes the copy: afterwards it is size bytes of zeros (a hole).
-func (w *RandomWriter) Prepare(size int64) error {
-	if err := w.f.Truncate(size); err != nil {
-		return fmt.Errorf("size copy %s to %d bytes: %w", w.id, size, err)
+func (k *restoreSink) Prepare(size int64) error {
+	if err := k.s.f.Truncate(0); err != nil {
+		return fmt.Errorf("size copy %s: %w", k.s.id, err)
 	}
-	w.size = size
+	if err := k.s.f.Truncate(size); err != nil {
+		return fmt.Errorf("size copy %s to %d bytes: %w", k.s.id, size, err)
+	}
+	k.size = size
 	return nil
 }
 
 // WriteAt writes p at off; safe for concurrent use.
-func (w *RandomWriter) WriteAt(p []byte, off int64) (int, error) { return w.f.WriteAt(p, off) }
+func (k *restoreSink) WriteAt(p []byte, off int64) (int, error) { return k.s.f.WriteAt(p, off) }
 
-// Sync flushes the written data to the disk.
-func (w *RandomWriter) Sync() error {
-	if err := w.f.Sync(); err != nil {
-		return fmt.Errorf("fsync copy %s: %w", w.id, err)
+// Sync makes the written data durable.
+func (k *restoreSink) Sync() error {
+	if err := k.s.f.Sync(); err != nil {
+		return fmt.Errorf("fsync copy %s: %w", k.s.id, err)
 	}
-	return nil
-}
-
-// Commit publishes the copy with checksum, which the caller has verified
-// to be the SHA-512 of the content written, after checking the image with
-// imagefmt.Check: an unsafe or malformed qcow2 fails with an error wrapping
-// imagefmt.ErrRefused that says why, and the temp file is removed.
-func (w *RandomWriter) Commit(checksum string) (Config, error) {
-	if w.finished {
-		return Config{}, fmt.Errorf("commit copy %s: writer already finished", w.id)
-	}
-	cfg, err := w.commit(checksum)
-	if err != nil {
-		w.Abort()
-		return Config{}, err
-	}
-	w.finished = true
-	return cfg, nil
-}
-
-func (w *RandomWriter) commit(checksum string) (Config, error) {
-	f := w.f
-	w.f = nil // sealCopy closes it
-	return w.disk.sealCopy(w.id, w.dir, w.tmp, f, w.size, w.limits, checksum, checksum)
-}
-
-// Abort removes the temp file; a no-op after a successful Commit.
-func (w *RandomWriter) Abort() error {
-	if w.finished {
-		return nil
-	}
-	w.finished = true
-	if w.f != nil {
-		w.f.Close()
-		w.f = nil
-	}
-	if err := os.Remove(w.tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("abort copy %s: %w", w.id, err)
-	}
-	os.Remove(w.dir)
 	return nil
 }

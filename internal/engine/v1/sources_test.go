@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plinth-storage/plinth/internal/imagefmt"
 	"github.com/plinth-storage/plinth/internal/source"
 )
 
@@ -43,7 +44,7 @@ func TestDownloadIntoWriterAfterDrop(t *testing.T) {
 	data := append(randomBytes(11, 5*bufferSize+123), make([]byte, 2*bufferSize)...)
 	for _, ranges := range []bool{true, false} {
 		d := testDisk(t)
-		w, err := d.Create(testID)
+		w, err := d.Create(t.Context(), testID, imagefmt.Limits{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,9 +56,10 @@ func TestDownloadIntoWriterAfterDrop(t *testing.T) {
 		if ranges != (res.Resumes == 1) || res.Attempts != 2 {
 			t.Fatalf("ranges=%v: %+v", ranges, res)
 		}
-		if _, err := w.Commit(sha512Hex(data)); err != nil {
+		if _, err := w.Commit(t.Context(), sha512Hex(data)); err != nil {
 			t.Fatalf("ranges=%v: %v", ranges, err)
 		}
 		assertFileContent(t, d.BackingPath(testID), data)
+		assertManifest(t, storedManifest(t, d, testID), manifestOf(t, data))
 	}
 }

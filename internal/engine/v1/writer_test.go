@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/plinth-storage/plinth/internal/engine"
 	"github.com/plinth-storage/plinth/internal/imagefmt"
 )
 
@@ -18,10 +19,7 @@ var testID = CopyID{Name: "img", UUID: "0b9e2f6c-1d3a-4c5b-9e8f-7a6b5c4d3e2f"}
 func TestWriterCommitsLonghornLayout(t *testing.T) {
 	d := testDisk(t)
 	data := randomBytes(1, 3*bufferSize+12345) // not a multiple of 512 or 4096
-	w, err := d.Create(testID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := newWriter(t, d, testID, imagefmt.Limits{})
 	// Mixed write sizes: small odd writes, then one large write.
 	rest := data
 	for _, n := range []int{1, 1000, 4095, 70000} {
@@ -36,10 +34,19 @@ func TestWriterCommitsLonghornLayout(t *testing.T) {
 	if w.Written() != int64(len(data)) {
 		t.Fatalf("Written() = %d, want %d", w.Written(), len(data))
 	}
-	cfg, err := w.Commit(strings.ToUpper(sha512Hex(data)))
+	rec, err := w.Commit(t.Context(), strings.ToUpper(sha512Hex(data)))
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg, err := d.Config(testID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec != cfg.record() || rec.ID != testID {
+		t.Fatalf("Commit returned %+v, the cfg says %+v", rec, cfg.record())
+	}
+	// The manifest was computed while the bytes arrived.
+	assertManifest(t, storedManifest(t, d, testID), manifestOf(t, data))
 	assertFileContent(t, d.BackingPath(testID), data)
 	assertMissing(t, filepath.Join(d.CopyDir(testID), TempName))
 	onDisk, err := readConfig(d.CopyDir(testID))
@@ -57,21 +64,18 @@ func TestWriterCommitsLonghornLayout(t *testing.T) {
 	if cfg.RealSize < int64(len(data))/2 || cfg.ModificationTime == "" {
 		t.Fatalf("realSize %d / mtime %q not recorded", cfg.RealSize, cfg.ModificationTime)
 	}
-	if _, err := d.Create(testID); !errors.Is(err, ErrExists) {
+	if _, err := d.Create(t.Context(), testID, imagefmt.Limits{}); !errors.Is(err, ErrExists) {
 		t.Fatalf("second Create: got %v, want ErrExists", err)
 	}
 }
 
 func TestWriterChecksumMismatchRemovesTemp(t *testing.T) {
 	d := testDisk(t)
-	w, err := d.Create(testID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := newWriter(t, d, testID, imagefmt.Limits{})
 	data := []byte("some image bytes")
 	w.Write(data)
 	wrong := sha512Hex([]byte("other bytes"))
-	_, err = w.Commit(wrong)
+	_, err := w.Commit(t.Context(), wrong)
 	if !errors.Is(err, ErrChecksumMismatch) {
 		t.Fatalf("got %v, want ErrChecksumMismatch", err)
 	}
@@ -111,14 +115,11 @@ func TestWriterSparse256MiBTakesLittleSpace(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := hexSum(h)
-	w, err := d.Create(testID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := newWriter(t, d, testID, imagefmt.Limits{})
 	if _, err := w.ReadFrom(&zeroishReader{size: size}); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := w.Commit(want)
+	cfg, err := w.Commit(t.Context(), want)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,8 +127,8 @@ func TestWriterSparse256MiBTakesLittleSpace(t *testing.T) {
 	if cfg.Size != size || real > 4<<20 {
 		t.Fatalf("size %d (want %d), allocated %d bytes (want under 4 MiB)", cfg.Size, size, real)
 	}
-	got, err := d.Verify(t.Context(), testID)
-	if err != nil || got.CurrentChecksum != want {
+	got, err := d.Verify(t.Context(), testID, engine.VerifyOptions{})
+	if err != nil || got.Checksum != want {
 		t.Fatalf("Verify: %v", err)
 	}
 }
@@ -144,10 +145,7 @@ func TestWriterTrailingZerosSetSize(t *testing.T) {
 
 func TestWriterResetStartsOver(t *testing.T) {
 	d := testDisk(t)
-	w, err := d.Create(testID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := newWriter(t, d, testID, imagefmt.Limits{})
 	w.Write(randomBytes(2, 2*bufferSize+7))
 	if err := w.Reset(); err != nil {
 		t.Fatal(err)
@@ -157,27 +155,23 @@ func TestWriterResetStartsOver(t *testing.T) {
 	}
 	data := randomBytes(3, 5000)
 	w.Write(data)
-	if _, err := w.Commit(sha512Hex(data)); err != nil {
+	if _, err := w.Commit(t.Context(), sha512Hex(data)); err != nil {
 		t.Fatal(err)
 	}
 	assertFileContent(t, d.BackingPath(testID), data)
+	assertManifest(t, storedManifest(t, d, testID), manifestOf(t, data))
 }
 
 func TestWriterBusyAndAbort(t *testing.T) {
 	d := testDisk(t)
-	w, err := d.Create(testID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.Create(testID); !errors.Is(err, ErrBusy) {
+	w := newWriter(t, d, testID, imagefmt.Limits{})
+	if _, err := d.Create(t.Context(), testID, imagefmt.Limits{}); !errors.Is(err, ErrBusy) {
 		t.Fatalf("concurrent Create: got %v, want ErrBusy", err)
 	}
 	w.Write([]byte("partial"))
-	if err := w.Abort(); err != nil {
-		t.Fatal(err)
-	}
+	w.Abort()
 	assertMissing(t, d.CopyDir(testID))
-	if _, err := w.Commit(""); err == nil {
+	if _, err := w.Commit(t.Context(), ""); err == nil {
 		t.Fatal("Commit after Abort succeeded")
 	}
 }

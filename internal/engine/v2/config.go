@@ -3,14 +3,14 @@ package v2
 import (
 	"fmt"
 
-	v1 "github.com/plinth-storage/plinth/internal/engine/v1"
+	"github.com/plinth-storage/plinth/internal/engine"
 	"github.com/plinth-storage/plinth/internal/engine/v2/volstore"
 	"github.com/plinth-storage/plinth/internal/imagefmt"
 )
 
-// CopyID names one copy: the backing image's name and UUID. It is data
-// engine v1's type, so controllers use one ID for both engines.
-type CopyID = v1.CopyID
+// CopyID names one copy: the backing image's name and UUID. It is the
+// engine contract's type, so controllers use one ID for both engines.
+type CopyID = engine.CopyID
 
 // Copy states, the value of the volume's volstore.AttrState attribute.
 const (

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -69,49 +71,46 @@ func probeDataFile(ctx context.Context, bin, src string) error {
 	return fmt.Errorf("qemu-img cannot open the qcow2 image: %s: %w", lastLine(stderr.String()), imagefmt.ErrRefused)
 }
 
-// convertToRaw runs `qemu-img convert -O raw` on the qcow2 file src into a
-// new temp file next to it (named "*.tmp", so data engine v1's CleanupTemp
-// removes one a crash leaves in a copy folder) and returns its path. The
-// caller removes it. qemu-img opens src and the output and nothing else
-// (see qcow2Spec): an image naming an external data file is refused with
-// an error wrapping imagefmt.ErrRefused, a backing file is never opened.
-func convertToRaw(ctx context.Context, src string, virtualSize int64) (string, error) {
+// convertToRaw runs `qemu-img convert -O raw` on the qcow2 file src into
+// dst (a staged file, replaced if present; the caller removes it).
+// qemu-img opens src and the output and nothing else (see qcow2Spec): an
+// image naming an external data file is refused with an error wrapping
+// imagefmt.ErrRefused, a backing file is never opened.
+func convertToRaw(ctx context.Context, src, dst string, virtualSize int64) error {
 	bin, err := exec.LookPath("qemu-img")
 	if err != nil {
-		return "", fmt.Errorf("convert qcow2 image %s to raw for data engine v2: %w: install it "+
+		return fmt.Errorf("convert qcow2 image %s to raw for data engine v2: %w: install it "+
 			"(Debian/Ubuntu: apt-get install qemu-utils)", src, ErrQemuImgMissing)
 	}
 	abs, err := filepath.Abs(src)
 	if err != nil {
-		return "", fmt.Errorf("convert qcow2 image %s to raw: %w", src, err)
+		return fmt.Errorf("convert qcow2 image %s to raw: %w", src, err)
 	}
 	if err := probeDataFile(ctx, bin, abs); err != nil {
-		return "", fmt.Errorf("convert qcow2 image %s to raw: %w", src, err)
+		return fmt.Errorf("convert qcow2 image %s to raw: %w", src, err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(abs), "."+filepath.Base(abs)+".*.raw.tmp")
-	if err != nil {
-		return "", fmt.Errorf("convert qcow2 image %s to raw: %w", src, err)
+	if err := os.Remove(dst); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("convert qcow2 image %s to raw: %w", src, err)
 	}
-	tmp.Close()
 	var stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, bin, "convert", "-q", "-O", "raw", qcow2Spec(abs, false), tmp.Name())
+	cmd := exec.CommandContext(ctx, bin, "convert", "-q", "-O", "raw", qcow2Spec(abs, false), dst)
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
-		os.Remove(tmp.Name())
+		os.Remove(dst)
 		if ctx.Err() != nil {
-			return "", fmt.Errorf("convert qcow2 image %s to raw: %w", src, ctx.Err())
+			return fmt.Errorf("convert qcow2 image %s to raw: %w", src, ctx.Err())
 		}
-		return "", fmt.Errorf("convert qcow2 image %s to raw: qemu-img convert: %w: %s", src, err, lastLine(stderr.String()))
+		return fmt.Errorf("convert qcow2 image %s to raw: qemu-img convert: %w: %s", src, err, lastLine(stderr.String()))
 	}
-	fi, err := os.Stat(tmp.Name())
+	fi, err := os.Stat(dst)
 	if err == nil && fi.Size() != virtualSize {
 		err = fmt.Errorf("qemu-img wrote %d bytes, but the qcow2 header says the image is %d", fi.Size(), virtualSize)
 	}
 	if err != nil {
-		os.Remove(tmp.Name())
-		return "", fmt.Errorf("convert qcow2 image %s to raw: %w", src, err)
+		os.Remove(dst)
+		return fmt.Errorf("convert qcow2 image %s to raw: %w", src, err)
 	}
-	return tmp.Name(), nil
+	return nil
 }
 
 // lastLine is the last non-empty line of a tool's output, capped, for an

@@ -21,7 +21,8 @@ func TestConvertOpensNothingButTheImage(t *testing.T) {
 	marker := []byte(qcow2test.Marker)
 
 	img := qcow2test.NamingDataFile(t, t.TempDir(), host, 256<<10)
-	raw, err := convertToRaw(ctx, img, 256<<10)
+	raw := filepath.Join(t.TempDir(), "out.raw.tmp")
+	err := convertToRaw(ctx, img, raw, 256<<10)
 	if err == nil {
 		data, _ := os.ReadFile(raw)
 		os.Remove(raw)
@@ -31,10 +32,10 @@ func TestConvertOpensNothingButTheImage(t *testing.T) {
 	if !errors.Is(err, imagefmt.ErrRefused) || !strings.Contains(err.Error(), "external data file") {
 		t.Fatalf("got %v, want a refusal naming the external data file", err)
 	}
-	expectNoTemp(t, filepath.Dir(img))
+	expectNoTemp(t, filepath.Dir(raw))
 
 	img = qcow2test.NamingBackingFile(t, t.TempDir(), host, len(secret))
-	raw, err = convertToRaw(ctx, img, int64(len(secret)))
+	err = convertToRaw(ctx, img, raw, int64(len(secret)))
 	if err == nil {
 		defer os.Remove(raw)
 		data, rerr := os.ReadFile(raw)
@@ -47,7 +48,7 @@ func TestConvertOpensNothingButTheImage(t *testing.T) {
 	}
 
 	ok, content := qcow2test.WithData(t, t.TempDir(), "ok.qcow2", 1<<20)
-	raw, err = convertToRaw(ctx, ok, 1<<20)
+	err = convertToRaw(ctx, ok, raw, 1<<20)
 	if err != nil {
 		t.Fatalf("an ordinary qcow2: %v", err)
 	}
@@ -60,7 +61,7 @@ func TestConvertOpensNothingButTheImage(t *testing.T) {
 // expectNoTemp fails if a convert temp file is left in dir.
 func expectNoTemp(t *testing.T, dir string) {
 	t.Helper()
-	left, _ := filepath.Glob(filepath.Join(dir, ".*.raw.tmp"))
+	left, _ := filepath.Glob(filepath.Join(dir, "*.tmp"))
 	if len(left) > 0 {
 		t.Fatalf("temp files left: %v", left)
 	}
@@ -71,7 +72,7 @@ func expectNoTemp(t *testing.T, dir string) {
 // the disk.
 func TestImportRefusesUnsafeQcow2(t *testing.T) {
 	d, _ := testDisk(t, 64<<20)
-	_, before := d.Capacity()
+	before := available(t, d)
 	dir := t.TempDir()
 	host, _ := qcow2test.HostFile(t, dir, 100<<10)
 	full, _ := qcow2test.WithData(t, t.TempDir(), "full.qcow2", 4<<20)
@@ -94,7 +95,7 @@ func TestImportRefusesUnsafeQcow2(t *testing.T) {
 		if !errors.Is(err, imagefmt.ErrRefused) || !strings.Contains(err.Error(), want) {
 			t.Errorf("import %s: got %v, want a refusal saying %q", filepath.Base(src), err, want)
 		}
-		expectNoTemp(t, filepath.Dir(src))
+		expectNoTemp(t, d.stageDir)
 	}
 	_, err = d.Import(ctx, CopyID{Name: "big", UUID: "u"}, full, "", imagefmt.Limits{MaxVirtualSize: 1 << 20}, nil)
 	if !errors.Is(err, imagefmt.ErrRefused) || !strings.Contains(err.Error(), "virtual size") {
@@ -126,7 +127,7 @@ func TestRandomWriterRefusesUnsafeQcow2(t *testing.T) {
 	if _, err := w.WriteAt(b, 0); err != nil {
 		t.Fatal(err)
 	}
-	_, err = w.Commit(sha512Hex(b))
+	_, err = w.Commit(ctx, sha512Hex(b), nil)
 	if !errors.Is(err, imagefmt.ErrRefused) || errors.Is(err, ErrQcow2Content) ||
 		!strings.Contains(err.Error(), "external data file") {
 		t.Fatalf("got %v, want a refusal naming the external data file", err)

@@ -1,15 +1,15 @@
 package v2
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 
+	"github.com/plinth-storage/plinth/internal/engine"
 	"github.com/plinth-storage/plinth/internal/engine/v2/volstore"
 )
 
-// CopyInfo is one volume found on a disk.
+// CopyInfo is one copy volume found on a disk.
 type CopyInfo struct {
 	// ID is the copy's identity, from the volume's attributes.
 	ID CopyID
@@ -25,13 +25,17 @@ type CopyInfo struct {
 	Problem string
 }
 
-// ListCopies returns every volume on the disk, sorted by volume name, with
-// what is known of each. It is how state is rebuilt at start-up; call
-// CleanupIncomplete first so no volume of interrupted work is listed.
+// ListCopies returns every copy volume on the disk (manifest volumes are
+// internal and not listed), sorted by volume name, with what is known of
+// each. It is how state is rebuilt at start-up; call Cleanup first so no
+// volume of interrupted work is listed.
 func (d *Disk) ListCopies() []CopyInfo {
 	vols := d.store.List()
 	out := make([]CopyInfo, 0, len(vols))
 	for _, v := range vols {
+		if isManifestVolume(v.Name()) {
+			continue
+		}
 		cfg := configOf(d.UUID(), v)
 		info := CopyInfo{ID: cfg.ID(), Volume: v.Name(), Config: cfg, Busy: d.isBusy(v.Name())}
 		switch {
@@ -47,8 +51,29 @@ func (d *Disk) ListCopies() []CopyInfo {
 	return out
 }
 
-// Open returns a reader of the ready copy id and its config.
-func (d *Disk) Open(id CopyID) (*VolumeReader, Config, error) {
+// Open returns a reader of the ready copy id (a *VolumeReader). A copy that
+// is not there fails with an error matching fs.ErrNotExist (and
+// volstore.ErrNotFound); one being written with ErrBusy.
+func (d *Disk) Open(id CopyID) (engine.CopyReader, error) {
+	r, _, err := d.openCopy(id)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Config returns what the ready copy id records about itself.
+func (d *Disk) Config(id CopyID) (Config, error) {
+	r, cfg, err := d.openCopy(id)
+	if err != nil {
+		return Config{}, err
+	}
+	r.Close()
+	return cfg, nil
+}
+
+// openCopy returns a reader of the ready copy id and its config.
+func (d *Disk) openCopy(id CopyID) (*VolumeReader, Config, error) {
 	name, err := volumeName(id)
 	if err != nil {
 		return nil, Config{}, err
@@ -64,17 +89,42 @@ func (d *Disk) Open(id CopyID) (*VolumeReader, Config, error) {
 	if cfg.State != StateReady {
 		return nil, Config{}, fmt.Errorf("open copy %s on disk %s: it is not ready (state %q): %w", id, d.Path(), cfg.State, ErrBusy)
 	}
-	return newVolumeReader(v), cfg, nil
+	return newVolumeReader(v, d.Path()), cfg, nil
 }
 
-// Remove deletes the copy id and frees its clusters. Removing a copy that
-// is not there is not an error. Readers of the copy fail from then on.
+// Present returns nil when the ready copy id is on the disk, and an error
+// matching fs.ErrNotExist when none is (ErrBusy while it is written).
+func (d *Disk) Present(id CopyID) error {
+	_, err := d.Config(id)
+	return err
+}
+
+// Record describes the ready copy id from its attributes, reading none of
+// its content. Errors are Open's.
+func (d *Disk) Record(id CopyID) (engine.Record, error) {
+	cfg, err := d.Config(id)
+	if err != nil {
+		return engine.Record{}, err
+	}
+	return recordOf(cfg), nil
+}
+
+func recordOf(cfg Config) engine.Record {
+	return engine.Record{ID: cfg.ID(), Checksum: cfg.CurrentChecksum, Size: cfg.Size, VirtualSize: cfg.VirtualSize, Format: cfg.Format}
+}
+
+// Remove deletes the copy id, ready or partial, and its manifest, and frees
+// their clusters. Removing a copy that is not there is not an error.
+// Readers of the copy fail from then on.
 func (d *Disk) Remove(id CopyID) error {
 	name, err := volumeName(id)
 	if err != nil {
 		return err
 	}
-	return d.RemoveVolume(name)
+	if err := d.RemoveVolume(name); err != nil {
+		return err
+	}
+	return d.removeManifest(name)
 }
 
 // RemoveVolume deletes one volume by name, for volumes ListCopies reported
@@ -86,40 +136,44 @@ func (d *Disk) RemoveVolume(name string) error {
 	return nil
 }
 
-// CleanupIncomplete deletes every volume that is not a ready copy and that
-// no writer in this process owns: what a crash or a kill left mid-write.
-// Their clusters are freed. Call it at start-up, before writers run. It
-// returns the names of the volumes it removed.
-func (d *Disk) CleanupIncomplete() ([]string, error) {
-	var removed []string
-	for _, v := range d.store.List() {
-		if v.Attrs()[volstore.AttrState] == StateReady || d.isBusy(v.Name()) {
-			continue
-		}
-		if err := d.RemoveVolume(v.Name()); err != nil {
-			return removed, fmt.Errorf("clean up disk %s: %w", d.Path(), err)
-		}
-		removed = append(removed, v.Name())
+// Cleanup deletes what interrupted work left and no writer in this process
+// owns: every copy volume that is not ready, every manifest volume whose
+// copy is not ready (or unfinished), and this disk's staged files in the
+// staging directory. Their clusters are freed. Call it at start-up, before
+// writers run. It returns what it removed: volume names, and staged files'
+// paths.
+func (d *Disk) Cleanup() ([]string, error) {
+	removed, err := d.cleanupVolumes()
+	if err != nil {
+		return removed, err
 	}
-	return removed, nil
+	files, err := d.cleanupStaged()
+	return append(removed, files...), err
 }
 
-// Verify re-reads the ready copy id and compares its SHA-512 with the
-// checksum it recorded; a difference is ErrChecksumMismatch.
-func (d *Disk) Verify(ctx context.Context, id CopyID) (Config, error) {
-	r, cfg, err := d.Open(id)
-	if err != nil {
-		return Config{}, err
+func (d *Disk) cleanupVolumes() ([]string, error) {
+	var removed []string
+	ready := map[string]bool{}
+	for _, v := range d.store.List() {
+		if !isManifestVolume(v.Name()) && v.Attrs()[volstore.AttrState] == StateReady {
+			ready[v.Name()] = true
+		}
 	}
-	defer r.Close()
-	sum, err := fill(ctx, r, nil, d.store.ClusterSize(), nil)
-	if err != nil {
-		return Config{}, fmt.Errorf("verify copy %s on disk %s: %w", id, d.Path(), err)
+	for _, v := range d.store.List() {
+		name, keep := v.Name(), false
+		if isManifestVolume(name) {
+			of := v.Attrs()[attrManifestOf]
+			keep = (ready[of] && v.ReadOnly() && manifestVolume(of) == name) || d.isBusy(of)
+		} else {
+			keep = ready[name] || d.isBusy(name)
+		}
+		if keep {
+			continue
+		}
+		if err := d.RemoveVolume(name); err != nil {
+			return removed, fmt.Errorf("clean up disk %s: %w", d.Path(), err)
+		}
+		removed = append(removed, name)
 	}
-	if sum != cfg.CurrentChecksum {
-		return Config{}, fmt.Errorf("verify copy %s on disk %s: %w: the copy recorded %s, its content hashes to %s "+
-			"(the disk returned other bytes than were written; remove the copy)", id, d.Path(), ErrChecksumMismatch,
-			cfg.CurrentChecksum, sum)
-	}
-	return cfg, nil
+	return removed, nil
 }

@@ -30,11 +30,11 @@ func expectCleanedUp(t *testing.T, path string) {
 	}
 	_, err := d.CreateRandom(crashID)
 	expectErr(t, err, ErrBusy, "a new writer before CleanupIncomplete")
-	removed, err := d.CleanupIncomplete()
+	removed, err := d.Cleanup()
 	if err != nil || len(removed) != 1 || removed[0] != crashID.String() {
 		t.Fatalf("CleanupIncomplete removed %v, %v", removed, err)
 	}
-	max, avail := d.Capacity()
+	max, avail, _ := d.Capacity()
 	if avail != max {
 		t.Fatalf("after cleanup %d of %d bytes are available", avail, max)
 	}
@@ -52,7 +52,7 @@ func TestAbandonedRandomWriter(t *testing.T) {
 		t.Fatal(err)
 	}
 	restoreBlocks(t, w, 10*cs, map[int64][]byte{1: randomBytes(1, int(cs)), 7: randomBytes(2, int(cs))})
-	if removed, err := d.CleanupIncomplete(); err != nil || len(removed) != 0 {
+	if removed, err := d.Cleanup(); err != nil || len(removed) != 0 {
 		t.Fatalf("CleanupIncomplete removed a live writer's volume: %v, %v", removed, err)
 	}
 	if _, err := w.WriteAt(randomBytes(3, int(cs)), 2*cs); err != nil { // not synced
@@ -107,7 +107,7 @@ func TestKilledRestore(t *testing.T) {
 // crashChild restores into the disk at path: some blocks synced, then
 // writes without end until the parent kills it.
 func crashChild(path string) {
-	d, err := OpenDisk(path, 0)
+	d, err := OpenDisk(path, 0, stageDirOf(path))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)

@@ -6,59 +6,74 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/plinth-storage/plinth/internal/backupstore"
+	"github.com/plinth-storage/plinth/internal/engine"
 	"github.com/plinth-storage/plinth/internal/engine/v2/volstore"
 )
 
 // fillCopy makes the claimed volume name a ready copy holding src's
 // content: it creates the volume (state in-progress), copies src into it
-// sparse-aware while hashing, compares the hash with want (skipped when
-// empty) and finalizes. On any error the volume is deleted, so nothing is
-// left behind and no cluster stays allocated.
-func (d *Disk) fillCopy(ctx context.Context, name string, src backupstore.Source, meta copyMeta, want string,
-	progress func(int64)) (Config, error) {
+// sparse-aware and finalizes. When known is nil the copy is hashed as it
+// is written (whole SHA-512 and block manifest) and the hash is compared
+// with want (skipped when empty); when known is the content's manifest
+// (the bytes were hashed on their way in), nothing is hashed again. On any
+// error the volume is deleted, so nothing is left behind and no cluster
+// stays allocated.
+func (d *Disk) fillCopy(ctx context.Context, name string, src engine.Source, meta copyMeta, want string,
+	known *engine.Manifest, progress func(int64)) (Config, error) {
 	size := src.Size()
 	if size <= 0 {
 		return Config{}, fmt.Errorf("copy %s: the image is empty (0 bytes); a v2 copy needs content", meta.id)
+	}
+	if known != nil && known.Size != size {
+		return Config{}, fmt.Errorf("copy %s: the source is %d bytes, its manifest %d", meta.id, size, known.Size)
 	}
 	vol, err := d.store.Create(name, size, meta.attrs(StateInProgress, ""))
 	if err != nil {
 		return Config{}, fmt.Errorf("copy %s on disk %s: %w", meta.id, d.Path(), err)
 	}
-	cfg, err := d.fillVolume(ctx, vol, src, meta, want, progress)
+	cfg, err := d.fillVolume(ctx, vol, src, meta, want, known, progress)
 	if err != nil {
 		return Config{}, errors.Join(err, d.discard(name))
 	}
 	return cfg, nil
 }
 
-func (d *Disk) fillVolume(ctx context.Context, vol *volstore.Volume, src backupstore.Source, meta copyMeta, want string,
-	progress func(int64)) (Config, error) {
-	sum, err := fill(ctx, src, vol, d.store.ClusterSize(), progress)
+func (d *Disk) fillVolume(ctx context.Context, vol *volstore.Volume, src engine.Source, meta copyMeta, want string,
+	known *engine.Manifest, progress func(int64)) (Config, error) {
+	m, err := fill(ctx, src, vol, d.store.ClusterSize(), known == nil, progress)
 	if err != nil {
 		return Config{}, fmt.Errorf("copy %s to disk %s: %w", meta.id, d.Path(), err)
 	}
-	if want != "" && sum != want {
-		return Config{}, fmt.Errorf("copy %s: %w: expected %s, the content hashes to %s (the source's bytes differ; "+
-			"check the expected checksum or the source)", meta.id, ErrChecksumMismatch, want, sum)
+	if known != nil {
+		m = known
 	}
-	return d.finalize(vol.Name(), meta, sum)
+	if want != "" && m.Checksum != want {
+		return Config{}, fmt.Errorf("copy %s: %w: expected %s, the content hashes to %s (the source's bytes differ; "+
+			"check the expected checksum or the source)", meta.id, ErrChecksumMismatch, want, m.Checksum)
+	}
+	return d.finalize(vol.Name(), meta, m)
 }
 
-// finalize makes a filled volume a ready copy: read-only first (which
-// commits its data), then the ready state with its checksum. A crash
-// between the two leaves a volume that is not ready, which
-// CleanupIncomplete removes.
-func (d *Disk) finalize(name string, meta copyMeta, checksum string) (Config, error) {
-	if err := d.store.SetReadOnly(name, true); err != nil {
-		return Config{}, fmt.Errorf("finish copy %s on disk %s: %w", meta.id, d.Path(), err)
+// finalize makes a filled volume a ready copy whose manifest is m: the
+// manifest is recorded durably first, then the volume is made read-only
+// (which commits its data), then the ready state with m's checksum is
+// recorded. A crash before the last step leaves a volume that is not
+// ready, which Cleanup removes with its manifest. On error the manifest is
+// removed; the caller discards the volume.
+func (d *Disk) finalize(name string, meta copyMeta, m *engine.Manifest) (Config, error) {
+	if err := d.storeManifest(name, m); err != nil {
+		return Config{}, fmt.Errorf("finish copy %s: %w", meta.id, err)
 	}
-	if err := d.store.SetAttrs(name, meta.attrs(StateReady, checksum)); err != nil {
-		return Config{}, fmt.Errorf("finish copy %s on disk %s: %w", meta.id, d.Path(), err)
+	err := d.store.SetReadOnly(name, true)
+	if err == nil {
+		err = d.store.SetAttrs(name, meta.attrs(StateReady, m.Checksum))
 	}
-	vol, err := d.store.Get(name)
+	var vol *volstore.Volume
+	if err == nil {
+		vol, err = d.store.Get(name)
+	}
 	if err != nil {
-		return Config{}, fmt.Errorf("finish copy %s on disk %s: %w", meta.id, d.Path(), err)
+		return Config{}, errors.Join(fmt.Errorf("finish copy %s on disk %s: %w", meta.id, d.Path(), err), d.removeManifest(name))
 	}
 	return configOf(d.UUID(), vol), nil
 }

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/plinth-storage/plinth/internal/backupstore"
+	"github.com/plinth-storage/plinth/internal/engine"
 )
 
 // fillDepth is how many windows one fill has in flight (being read, hashed
@@ -18,8 +18,9 @@ import (
 const fillDepth = 4
 
 // window is one cluster-sized, cluster-aligned piece of a source. hole is
-// true when no data extent overlaps it: it is hashed as zeros and not
-// written (the new volume is all holes already).
+// true when no data extent overlaps it: the whole SHA-512 takes it as
+// zeros, the manifest's hasher skips it (a hole is never block-hashed),
+// and it is not written (the new volume is all holes already).
 type window struct {
 	off  int64
 	data []byte
@@ -33,12 +34,13 @@ type window struct {
 // are what the volume store writes fastest, and it allocates nothing for
 // a window of zeros.
 type filler struct {
-	src      backupstore.Source
+	src      engine.Source
 	dst      io.WriterAt // nil: hash only
 	cs       int64
 	progress func(done int64)
 
-	hash    hash.Hash
+	hash    hash.Hash      // nil: no hashing
+	blocks  *engine.Hasher // the manifest's block IDs, beside hash
 	zeros   []byte
 	free    chan []byte
 	toHash  chan *window
@@ -47,19 +49,27 @@ type filler struct {
 	err     error // first write error
 }
 
-// fill copies src into dst (nil to only hash) in windows of cs bytes and
-// returns the SHA-512 of src's whole content, holes included. progress, if
-// not nil, gets the bytes processed so far.
-func fill(ctx context.Context, src backupstore.Source, dst io.WriterAt, cs int64, progress func(int64)) (string, error) {
+// fill copies src into dst (nil to only hash) in windows of cs bytes. With
+// hashing, it returns the manifest of src's content: the whole SHA-512
+// (holes included) computed in order beside the block IDs, which an
+// engine.Hasher computes on other goroutines; holes are skipped, never
+// block-hashed. Without hashing it only copies and returns nil. progress,
+// if not nil, gets the bytes processed so far.
+func fill(ctx context.Context, src engine.Source, dst io.WriterAt, cs int64, hashing bool,
+	progress func(int64)) (*engine.Manifest, error) {
 	extents, err := src.DataExtents(ctx)
 	if err != nil {
-		return "", fmt.Errorf("find the data of the source: %w", err)
+		return nil, fmt.Errorf("find the data of the source: %w", err)
 	}
 	if progress == nil {
 		progress = func(int64) {}
 	}
-	f := &filler{src: src, dst: dst, cs: cs, progress: progress, hash: sha512.New(), zeros: make([]byte, cs),
+	f := &filler{src: src, dst: dst, cs: cs, progress: progress, zeros: make([]byte, cs),
 		free: make(chan []byte, fillDepth), toHash: make(chan *window, fillDepth), toWrite: make(chan *window, fillDepth)}
+	if hashing {
+		f.hash, f.blocks = sha512.New(), engine.NewHasher()
+		defer f.blocks.Stop()
+	}
 	for range fillDepth {
 		f.free <- make([]byte, cs)
 	}
@@ -74,14 +84,14 @@ func fill(ctx context.Context, src backupstore.Source, dst io.WriterAt, cs int64
 	if err == nil {
 		err = f.failed()
 	}
-	if err != nil {
-		return "", err
+	if err != nil || !hashing {
+		return nil, err
 	}
-	return hex.EncodeToString(f.hash.Sum(nil)), nil
+	return f.blocks.Finish(hex.EncodeToString(f.hash.Sum(nil))), nil
 }
 
 // run reads every window in order and submits it.
-func (f *filler) run(ctx context.Context, extents []backupstore.Extent) error {
+func (f *filler) run(ctx context.Context, extents []engine.Extent) error {
 	size, next := f.src.Size(), 0
 	for off := int64(0); off < size; off += f.cs {
 		if err := ctx.Err(); err != nil {
@@ -132,7 +142,14 @@ func (f *filler) release(w *window) {
 
 func (f *filler) hasher() {
 	for w := range f.toHash {
-		f.hash.Write(w.data)
+		if f.hash != nil {
+			f.hash.Write(w.data)
+			if w.hole {
+				f.blocks.Skip(int64(len(w.data)))
+			} else {
+				f.blocks.Write(w.data)
+			}
+		}
 		f.release(w)
 	}
 }

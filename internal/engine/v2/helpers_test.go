@@ -26,15 +26,30 @@ func testDisk(t *testing.T, size int64) (*Disk, string) {
 	return mustOpenDisk(t, path, size), path
 }
 
-// mustOpenDisk opens (formatting if needed) the disk at path.
+// mustOpenDisk opens (formatting if needed) the disk at path, staging in
+// stageDirOf(path).
 func mustOpenDisk(t *testing.T, path string, size int64) *Disk {
 	t.Helper()
-	d, err := OpenDisk(path, size)
+	d, err := OpenDisk(path, size, stageDirOf(path))
 	if err != nil {
 		t.Fatalf("OpenDisk(%s): %v", path, err)
 	}
 	t.Cleanup(func() { d.Close() })
 	return d
+}
+
+// stageDirOf is the staging directory tests use for the disk at path: a
+// folder next to it, so a reopened disk finds its staged files again.
+func stageDirOf(path string) string { return filepath.Join(filepath.Dir(path), "staging") }
+
+// available is the disk's free bytes.
+func available(t *testing.T, d *Disk) int64 {
+	t.Helper()
+	_, avail, err := d.Capacity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return avail
 }
 
 // randomBytes returns n deterministic pseudo-random bytes.
@@ -85,7 +100,7 @@ func writeImage(t *testing.T, path string, size int64, pieces ...piece) []byte {
 // http.ServeContent path) after a Seek.
 func readAll(t *testing.T, d *Disk, id CopyID) []byte {
 	t.Helper()
-	r, _, err := d.Open(id)
+	r, err := d.Open(id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +131,7 @@ func expectErr(t *testing.T, err, target error, what string) {
 
 func expectAvailable(t *testing.T, d *Disk, want int64, when string) {
 	t.Helper()
-	if _, got := d.Capacity(); got != want {
+	if got := available(t, d); got != want {
 		t.Fatalf("%s: available %d bytes (%d clusters), want %d (%d clusters)", when, got, got/cs, want, want/cs)
 	}
 }

@@ -2,6 +2,7 @@ package v2
 
 import (
 	"context"
+	"github.com/plinth-storage/plinth/internal/engine"
 	"os"
 	"path/filepath"
 	"testing"
@@ -16,7 +17,7 @@ var ctx = context.Background()
 // clusters with data, and the copy reads back, verifies and is read-only.
 func TestImportRawSparse(t *testing.T) {
 	d, _ := testDisk(t, 512<<20)
-	_, before := d.Capacity()
+	before := available(t, d)
 	const size = 128 << 20
 	src := filepath.Join(t.TempDir(), "image.raw")
 	content := writeImage(t, src, size,
@@ -43,12 +44,12 @@ func TestImportRawSparse(t *testing.T) {
 	if cfg.RealSize != wantClusters*cs || cfg.RealSize*10 >= size {
 		t.Fatalf("allocated %d bytes (%d clusters), want %d clusters", cfg.RealSize, cfg.RealSize/cs, wantClusters)
 	}
-	expectAvailable(t, d, before-wantClusters*cs, "after import")
+	expectAvailable(t, d, before-(wantClusters+1)*cs, "after import (and its manifest's cluster)")
 	expectContent(t, d, id, content)
-	if _, err := d.Verify(ctx, id); err != nil {
+	if _, err := d.Verify(ctx, id, engine.VerifyOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	r, _, err := d.Open(id)
+	r, _, err := d.openCopy(id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +70,7 @@ func TestImportRawSparse(t *testing.T) {
 // cluster.
 func TestImportChecksumMismatchLeavesNothing(t *testing.T) {
 	d, _ := testDisk(t, 256<<20)
-	_, before := d.Capacity()
+	before := available(t, d)
 	src := filepath.Join(t.TempDir(), "image.raw")
 	writeImage(t, src, 16<<20, piece{3 << 20, randomBytes(5, 5<<20)})
 	id := CopyID{Name: "bad", UUID: "u1"}
@@ -109,7 +110,7 @@ func writeEmpty(t *testing.T) string {
 // the qcow2 bytes received, and the temp raw file is gone afterwards.
 func TestImportQcow2(t *testing.T) {
 	d, _ := testDisk(t, 256<<20)
-	_, before := d.Capacity()
+	before := available(t, d)
 	dir := t.TempDir()
 	src := filepath.Join(dir, "image.qcow2")
 	run(t, "qemu-img", "create", "-q", "-f", "qcow2", src, "48M")
@@ -144,7 +145,8 @@ func TestImportQcow2(t *testing.T) {
 	expectContent(t, d, id, raw)
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 1 {
-		t.Fatalf("files left next to the staged qcow2: %v", entries)
+		t.Fatalf("files left next to the qcow2: %v", entries)
 	}
+	expectNoTemp(t, d.stageDir)
 	checkClean(t, d)
 }

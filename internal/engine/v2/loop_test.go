@@ -1,6 +1,7 @@
 package v2
 
 import (
+	"github.com/plinth-storage/plinth/internal/engine"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,11 +17,11 @@ import (
 func TestLoopDevice(t *testing.T) {
 	dev := testenv.LoopDevice(t, 96<<20)
 	d := mustOpenDisk(t, dev, 0)
-	max, _ := d.Capacity()
+	max, _, _ := d.Capacity()
 	if max <= 0 || max > 96<<20 || max%cs != 0 {
 		t.Fatalf("capacity of %s: %d", dev, max)
 	}
-	_, err := OpenDisk(dev, 0)
+	_, err := OpenDisk(dev, 0, t.TempDir())
 	expectErr(t, err, volstore.ErrInUse, "second OpenDisk of the device")
 	id := CopyID{Name: "on-loop", UUID: "u"}
 	content := importRandom(t, d, id, 9, 24<<20, 7<<20)
@@ -32,7 +33,7 @@ func TestLoopDevice(t *testing.T) {
 		t.Fatalf("reopened disk %s %s, want %s %s", d.Path(), d.UUID(), dev, uuid)
 	}
 	expectContent(t, d, id, content)
-	if _, err := d.Verify(ctx, id); err != nil {
+	if _, err := d.Verify(ctx, id, engine.VerifyOptions{}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -44,7 +45,7 @@ func TestOpenDiskRefuses(t *testing.T) {
 	if err := os.WriteFile(other, []byte(strings.Repeat("not a store ", 1000)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if d, err := OpenDisk(other, 0); err == nil {
+	if d, err := OpenDisk(other, 0, t.TempDir()); err == nil {
 		d.Close()
 		t.Fatal("OpenDisk formatted a file holding other data")
 	}
@@ -61,7 +62,7 @@ func TestOpenDiskRefuses(t *testing.T) {
 		}
 	}
 	f.Close()
-	_, err = OpenDisk(path, 0)
+	_, err = OpenDisk(path, 0, t.TempDir())
 	expectErr(t, err, volstore.ErrDamaged, "OpenDisk of a damaged store")
 	if !strings.Contains(err.Error(), "plinth disk check") {
 		t.Fatalf("the error does not say how to see the report: %v", err)

@@ -1,21 +1,23 @@
 package v2
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
-	"github.com/plinth-storage/plinth/internal/backupstore"
+	"github.com/plinth-storage/plinth/internal/engine"
 	"github.com/plinth-storage/plinth/internal/engine/v2/volstore"
 	"github.com/plinth-storage/plinth/internal/imagefmt"
 )
 
-var _ backupstore.Sink = (*RandomWriter)(nil)
+var _ engine.Sink = (*RandomWriter)(nil)
 
 // RandomWriter fills a new copy by positioned writes, in any order and
 // from several goroutines, as a restore from a backup does: blocks go
 // straight into the volume, and ranges never written stay holes (no
 // cluster allocated). It does not hash: the caller verifies every block
-// and the whole image and passes the verified checksum to Commit.
+// and the whole image and passes the verified checksum, and the manifest
+// when it has one, to Commit.
 //
 // Prepare, Commit and Abort belong to one goroutine; WriteAt and Sync may
 // be called from any, between Prepare and Commit.
@@ -88,16 +90,18 @@ func (w *RandomWriter) Sync() error {
 
 // Commit makes the volume a ready, read-only copy whose checksum is
 // checksum, which the caller has verified to be the SHA-512 of the content
-// written. Content that is a qcow2 image is refused: one that
-// imagefmt.Check refuses under the limits with an error wrapping
-// imagefmt.ErrRefused that says why; any other with ErrQcow2Content (a v2
-// copy holds raw content; restore such a backup to a file and Import it).
-// On any error the volume is deleted.
-func (w *RandomWriter) Commit(checksum string) (Config, error) {
+// written, and whose manifest is m. With m nil, the manifest is built by
+// reading the volume once (engine.Build), and the content must hash to
+// checksum (ErrChecksumMismatch). checksum must not be empty. Content that is a qcow2
+// image is refused: one that imagefmt.Check refuses under the limits with
+// an error wrapping imagefmt.ErrRefused that says why; any other with
+// ErrQcow2Content (a v2 copy holds raw content; Restore stages such a
+// backup and converts it). On any error the volume is deleted.
+func (w *RandomWriter) Commit(ctx context.Context, checksum string, m *engine.Manifest) (Config, error) {
 	if w.finished {
 		return Config{}, fmt.Errorf("commit copy %s: writer already finished", w.id)
 	}
-	cfg, err := w.commit(normalizeChecksum(checksum))
+	cfg, err := w.commit(ctx, normalizeChecksum(checksum), m)
 	if err != nil {
 		return Config{}, errors.Join(err, w.Abort())
 	}
@@ -106,7 +110,7 @@ func (w *RandomWriter) Commit(checksum string) (Config, error) {
 	return cfg, nil
 }
 
-func (w *RandomWriter) commit(checksum string) (Config, error) {
+func (w *RandomWriter) commit(ctx context.Context, checksum string, m *engine.Manifest) (Config, error) {
 	if w.vol == nil {
 		return Config{}, fmt.Errorf("commit copy %s: Prepare was not called", w.id)
 	}
@@ -119,9 +123,21 @@ func (w *RandomWriter) commit(checksum string) (Config, error) {
 	}
 	if info.Format == imagefmt.Qcow2 {
 		return Config{}, fmt.Errorf("commit copy %s: %w, and a v2 copy holds raw content; "+
-			"restore it to a file and Import that, which converts it", w.id, ErrQcow2Content)
+			"restore it to a file and convert that", w.id, ErrQcow2Content)
 	}
-	return w.d.finalize(w.name, copyMeta{id: w.id, expectedChecksum: checksum, sourceFormat: imagefmt.Raw}, checksum)
+	if m == nil {
+		if m, err = engine.Build(ctx, newVolumeReader(w.vol, w.d.Path()), checksum, nil); err != nil {
+			return Config{}, fmt.Errorf("commit copy %s: hash what was written: %w", w.id, err)
+		}
+	}
+	if err := m.Validate(); err != nil {
+		return Config{}, fmt.Errorf("commit copy %s: %w", w.id, err)
+	}
+	if m.Size != w.vol.Size() || m.Checksum != checksum {
+		return Config{}, fmt.Errorf("commit copy %s: the manifest describes %d bytes hashing to %s, the copy is %d "+
+			"bytes hashing to %s", w.id, m.Size, m.Checksum, w.vol.Size(), checksum)
+	}
+	return w.d.finalize(w.name, copyMeta{id: w.id, expectedChecksum: m.Checksum, sourceFormat: imagefmt.Raw}, m)
 }
 
 // Abort deletes the volume and frees its clusters. It is a no-op after a

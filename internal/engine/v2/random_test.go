@@ -4,13 +4,13 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/plinth-storage/plinth/internal/backupstore"
+	"github.com/plinth-storage/plinth/internal/engine"
 	"github.com/plinth-storage/plinth/internal/engine/v2/volstore"
 )
 
 // restoreBlocks writes blocks (2 MiB, by index) into w concurrently, as a
 // restore does, and returns the whole content of an image of size bytes.
-func restoreBlocks(t *testing.T, w backupstore.Sink, size int64, blocks map[int64][]byte) []byte {
+func restoreBlocks(t *testing.T, w engine.Sink, size int64, blocks map[int64][]byte) []byte {
 	t.Helper()
 	if err := w.Prepare(size); err != nil {
 		t.Fatal(err)
@@ -44,7 +44,7 @@ func restoreBlocks(t *testing.T, w backupstore.Sink, size int64, blocks map[int6
 // reads back exactly, and it is ready and read-only after Commit.
 func TestRandomWriterRestoreWithHoles(t *testing.T) {
 	d, _ := testDisk(t, 256<<20)
-	_, before := d.Capacity()
+	before := available(t, d)
 	id := CopyID{Name: "restored", UUID: "uuid-r"}
 	w, err := d.CreateRandom(id)
 	if err != nil {
@@ -59,20 +59,20 @@ func TestRandomWriterRestoreWithHoles(t *testing.T) {
 		9: randomBytes(12, int(cs)), 20: randomBytes(13, 4096),
 	}
 	content := restoreBlocks(t, w, size, blocks)
-	if _, open, err := d.Open(id); err == nil {
+	if open, err := d.Open(id); err == nil {
 		t.Fatalf("an unfinished copy opened: %+v", open)
 	}
 	sum := sha512Hex(content)
-	cfg, err := w.Commit(sum)
+	cfg, err := w.Commit(ctx, sum, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.CurrentChecksum != sum || cfg.Size != size || cfg.State != StateReady || cfg.RealSize != 4*cs {
 		t.Fatalf("config %+v (allocated %d clusters, want 4)", cfg, cfg.RealSize/cs)
 	}
-	expectAvailable(t, d, before-4*cs, "after the restore")
+	expectAvailable(t, d, before-5*cs, "after the restore (4 clusters and the manifest's)")
 	expectContent(t, d, id, content)
-	if _, err := d.Verify(ctx, id); err != nil {
+	if _, err := d.Verify(ctx, id, engine.VerifyOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = w.WriteAt([]byte{1}, 0)
@@ -88,7 +88,7 @@ func TestRandomWriterRestoreWithHoles(t *testing.T) {
 // or without a checksum fails and leaves nothing.
 func TestRandomWriterAbort(t *testing.T) {
 	d, _ := testDisk(t, 256<<20)
-	_, before := d.Capacity()
+	before := available(t, d)
 	id := CopyID{Name: "aborted", UUID: "u"}
 	w, err := d.CreateRandom(id)
 	if err != nil {
@@ -108,7 +108,7 @@ func TestRandomWriterAbort(t *testing.T) {
 		t.Fatal(err)
 	}
 	restoreBlocks(t, w, 4*cs, map[int64][]byte{0: randomBytes(3, int(cs))})
-	if _, err := w.Commit(""); err == nil {
+	if _, err := w.Commit(ctx, "", nil); err == nil {
 		t.Fatal("Commit without a checksum succeeded")
 	}
 	expectAvailable(t, d, before, "after a failed Commit")

@@ -9,7 +9,7 @@ import (
 )
 
 func (a *app) imageCommand() *cobra.Command {
-	cmd := group("backing-image", "Create, list, move and delete backing images", "bi")
+	cmd := group("backing-image", "Create, list, move, verify and delete backing images", "bi", "image")
 	cmd.AddCommand(a.imageCreateCommand(), a.imageUploadCommand(), a.imageDownloadCommand(),
 		&cobra.Command{
 			Use: "list", Short: "List backing images", Aliases: []string{"ls"}, Args: cobra.NoArgs,
@@ -41,7 +41,7 @@ func (a *app) imageCommand() *cobra.Command {
 				return cli.ImageUpdateCopies(cmd.Context(), env, args[0], n)
 			}),
 		},
-		a.imageCleanupCommand(),
+		a.imageCleanupCommand(), a.imageVerifyCommand(),
 	)
 	return cmd
 }

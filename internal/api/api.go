@@ -55,6 +55,10 @@ type Deps struct {
 	Guard rancher.Middleware
 	// Hub delivers store changes to the event streams.
 	Hub *Hub
+	// Verify verifies every copy of a backing image on this node now and
+	// repairs what it can (scrub.Scrubber.VerifyImage); an error matching
+	// store.ErrNotFound means no such image. nil: the verify action is 503.
+	Verify func(ctx context.Context, name string) error
 	// Extra registers further routes (e.g. the web UI) on the same mux.
 	Extra func(mux *http.ServeMux)
 }

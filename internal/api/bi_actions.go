@@ -28,8 +28,10 @@ func (s *Server) backingImageAction(w http.ResponseWriter, r *http.Request) {
 		s.updateMinCopies(w, r)
 	case "backupBackingImageCreate":
 		s.backupImage(w, r)
+	case actionVerify:
+		s.verify(w, r)
 	case "":
-		writeErr(w, r, errkind.BadRequest("POST on a backing image needs ?action=: one of upload, backingImageCleanup, updateMinNumberOfCopies"))
+		writeErr(w, r, errkind.BadRequest("POST on a backing image needs ?action=: one of upload, backingImageCleanup, updateMinNumberOfCopies, backupBackingImageCreate, verify"))
 	default:
 		writeErr(w, r, errkind.BadRequest("unknown action %q on a backing image", action))
 	}

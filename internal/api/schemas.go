@@ -29,6 +29,7 @@ func addBackingImageSchemas(s *rancher.Schemas) {
 	bi.ResourceActions["backingImageCleanup"] = rancher.Action{Input: "backingImageCleanupInput", Output: schemaBackingImage}
 	bi.ResourceActions["upload"] = rancher.Action{}
 	bi.ResourceActions["updateMinNumberOfCopies"] = rancher.Action{Input: "updateMinNumberOfCopiesInput", Output: schemaBackingImage}
+	bi.ResourceActions[actionVerify] = rancher.Action{Output: schemaBackingImage}
 	for _, f := range []string{"name", "sourceType", "parameters"} {
 		bi.Field(f).Required = true
 		bi.Field(f).Create = true

@@ -34,6 +34,12 @@ const (
 	BackupRetryMaxAttempts = "backup-retry-max-attempts"
 	// BackupRetryMaxInterval caps, in seconds, the backoff between them.
 	BackupRetryMaxInterval = "backup-retry-max-interval"
+	// ScrubInterval is how long after its last scrub a ready copy is
+	// scrubbed again: whole hours ("168") or a Go duration ("30m", "2s");
+	// 0 disables the background scrub. Read it with Store.ScrubInterval.
+	ScrubInterval = "backing-image-scrub-interval"
+	// ScrubRateMB caps, in MB/s per node, what the background scrub reads.
+	ScrubRateMB = "backing-image-scrub-rate-mb"
 )
 
 // Definition is a setting's type and rules; Min applies to "int" settings.
@@ -80,6 +86,12 @@ var Definitions = []struct {
 	{BackupRetryMaxInterval, Definition{apitypes.SettingDefinition{DisplayName: "Backup Retry Maximum Interval",
 		Description: "The longest wait, in seconds, between two attempts of a failing backup or restore; waits grow exponentially (with jitter) from a few seconds up to this.",
 		Category:    "backup", Type: "int", Required: true, Default: "300"}, 1}},
+	{ScrubInterval, Definition{apitypes.SettingDefinition{DisplayName: "Backing Image Scrub Interval",
+		Description: "How long after its last scrub each ready copy on a node is re-read and checked against its block manifest: a number of hours (168 is a week), or a duration such as 30m or 90s. 0 disables the background scrub (plinth backing-image verify still works). A damaged copy is marked failed, naming its bad blocks, and repaired from another copy or a backup.",
+		Category:    "backing image", Type: "string", Required: true, Default: "168"}, 0}},
+	{ScrubRateMB, Definition{apitypes.SettingDefinition{DisplayName: "Backing Image Scrub Rate (MB/s)",
+		Description: "The most the background scrub reads per second on one node, in MB (10^6 bytes), so it does not starve guests of disk bandwidth. An on-demand verify is not throttled.",
+		Category:    "backing image", Type: "int", Required: true, Default: "64"}, 1}},
 }
 
 // maxima are the largest values of the int settings that have one.
@@ -115,6 +127,12 @@ func Validate(name, value string) error {
 		}
 		if m, ok := maxima[name]; ok && n > m {
 			return fmt.Errorf("setting %s must be at most %d, got %d", name, m, n)
+		}
+	case "string":
+		if name == ScrubInterval {
+			if _, err := ParseInterval(value); err != nil {
+				return fmt.Errorf("setting %s: %w", name, err)
+			}
 		}
 	case "bool":
 		if _, err := strconv.ParseBool(value); err != nil {

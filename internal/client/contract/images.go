@@ -22,6 +22,7 @@ func imageScenarios() []Scenario {
 		{"images/download-source-and-wait", imageFromURL},
 		{"images/wait-stops-on-context", imageWaitContext},
 		{"images/errors", imageErrors},
+		{"images/verify", imageVerify},
 	}
 }
 

@@ -29,6 +29,7 @@ type backupPlane struct {
 	backupRun *runner.Runner
 	service   *backup.Service
 	restorer  *backup.Restorer
+	blocks    *backupBlocks
 }
 
 func (d *daemon) assembleBackups(ctx context.Context, reg prometheus.Registerer) (*backupPlane, error) {
@@ -59,6 +60,7 @@ func (d *daemon) assembleBackups(ctx context.Context, reg prometheus.Registerer)
 		Enqueue: p.backupRun.Enqueue, CheckNow: p.targetRun.Enqueue, ValidName: api.CheckBackupName,
 		OpenCopy: bc.OpenCopy}
 	p.restorer = &backup.Restorer{Stores: stores, Settings: d.settings}
+	p.blocks = &backupBlocks{records: p.records.Backups, stores: stores}
 	return p, nil
 }
 

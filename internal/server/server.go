@@ -19,6 +19,7 @@ import (
 	"github.com/plinth-storage/plinth/internal/controller/backingimage"
 	"github.com/plinth-storage/plinth/internal/controller/node"
 	"github.com/plinth-storage/plinth/internal/controller/runner"
+	"github.com/plinth-storage/plinth/internal/controller/scrub"
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/settings"
 	"github.com/plinth-storage/plinth/internal/store"
@@ -76,6 +77,7 @@ type daemon struct {
 	disks    *node.Registry
 	settings *settings.Store
 	backups  *backupPlane
+	scrubber *scrub.Scrubber
 }
 
 func assemble(ctx context.Context, opts Options, backend *store.Backend, log *slog.Logger, addr string) (*daemon, error) {
@@ -102,8 +104,11 @@ func assemble(ctx context.Context, opts Options, backend *store.Backend, log *sl
 		return nil, err
 	}
 	d.biCtl.Restorer = d.backups.restorer
+	d.scrubber = &scrub.Scrubber{BIs: d.bis, Settings: d.settings, Disks: d.disks, NodeID: opts.NodeID,
+		Scrubs: scrub.NewKind(cli), Backups: d.backups.blocks, Log: log}
 	d.biRun = runner.New("backingimage", d.biCtl, log)
 	d.biCtl.Enqueue = d.biRun.Enqueue
+	d.scrubber.Enqueue = d.biRun.Enqueue
 	runMetrics, err := runner.NewMetrics(reg)
 	if err != nil {
 		return nil, err
@@ -124,6 +129,7 @@ func assemble(ctx context.Context, opts Options, backend *store.Backend, log *sl
 		Etcd: cli, BIs: d.bis, Nodes: nodes, Settings: d.settings, BIController: d.biCtl,
 		NodeRun: d.nodeRun, Disks: d.disks, NodeID: opts.NodeID, DataDir: opts.DataDir, AllowPrivate: opts.InsecureAllowPrivateSources,
 		Log: log, Registry: reg, Token: opts.Token, Guard: guard, Hub: d.hub,
+		Verify:  func(ctx context.Context, name string) error { _, err := d.scrubber.VerifyImage(ctx, name); return err },
 		Targets: d.backups.targets, Secrets: d.backups.secrets, RekeySecrets: d.backups.atRest.rekey, Backups: d.backups.apiDeps(),
 		Extra: web.Register,
 	})
@@ -151,6 +157,7 @@ func (d *daemon) serve(ctx context.Context, lis net.Listener) error {
 	d.nodeRun.EnqueueAfter(d.opts.NodeID, 30*time.Second)
 	d.enqueueAllImages(ctx)
 	d.backups.run(ctx)
+	go d.scrubber.Run(ctx)
 
 	hs := &http.Server{Handler: d.handler, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(d.log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
@@ -220,8 +227,9 @@ func (d *daemon) onEvent(ctx context.Context) func(store.Event) {
 			d.biRun.Enqueue(e.Name)
 		case model.KindNodes:
 			d.nodeRun.Enqueue(e.Name)
-		case model.KindSettings: // the disk reserve may have changed
+		case model.KindSettings: // the disk reserve or the scrub settings may have changed
 			d.nodeRun.Enqueue(d.opts.NodeID)
+			d.scrubber.Kick()
 		case "":
 			d.enqueueAllImages(ctx)
 		}

@@ -22,13 +22,15 @@ type Machine struct {
 const hashBytes = 256 << 20
 
 // MeasureMachine reads the CPU model and measures single-core SHA-512 and
-// SHA-256 speeds over 256 MiB in this process.
+// SHA-256 speeds over 256 MiB in this process, the best of three passes
+// each (the machine may be shared: the best pass is the closest to what
+// one free core does).
 func MeasureMachine() Machine {
 	return Machine{
 		CPU:       cpuModel(),
 		Cores:     runtime.NumCPU(),
-		SHA512MBs: hashSpeed(sha512.New()),
-		SHA256MBs: hashSpeed(sha256.New()),
+		SHA512MBs: bestOf(3, func() float64 { return hashSpeed(sha512.New()) }),
+		SHA256MBs: bestOf(3, func() float64 { return hashSpeed(sha256.New()) }),
 	}
 }
 
@@ -58,4 +60,13 @@ func hashSpeed(h hash.Hash) float64 {
 	}
 	h.Sum(nil)
 	return float64(hashBytes) / 1e6 / time.Since(start).Seconds()
+}
+
+// bestOf returns the largest of n calls of f.
+func bestOf(n int, f func() float64) float64 {
+	best := 0.0
+	for range n {
+		best = max(best, f())
+	}
+	return best
 }

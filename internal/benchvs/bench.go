@@ -59,9 +59,11 @@ func Run(ctx context.Context, cfg Config, out, logw io.Writer) (err error) {
 		return err
 	}
 	res := Result{Layout: layout, Runs: cfg.Runs, Date: time.Now().UTC().Format("2006-01-02 15:04 UTC"), Machine: machine}
+	res.Machine.LoadBefore = LoadAverage()
 	if err := runAll(ctx, cfg, dir, image, sum, &res, logf); err != nil {
 		return err
 	}
+	res.Machine.LoadAfter = LoadAverage()
 	res.WriteMarkdown(out)
 	return nil
 }

@@ -16,6 +16,10 @@ type Machine struct {
 	Cores     int
 	SHA512MBs float64 // single core, MB/s (10^6 bytes)
 	SHA256MBs float64
+	// LoadBefore and LoadAfter are /proc/loadavg's 1, 5 and 15 minute
+	// averages before the first run and after the last: how busy the
+	// machine was (numbers from a shared machine are noisy).
+	LoadBefore, LoadAfter string
 }
 
 // hashBytes is how much each hash speed is measured over.
@@ -32,6 +36,19 @@ func MeasureMachine() Machine {
 		SHA512MBs: bestOf(3, func() float64 { return hashSpeed(sha512.New()) }),
 		SHA256MBs: bestOf(3, func() float64 { return hashSpeed(sha256.New()) }),
 	}
+}
+
+// LoadAverage returns the 1, 5 and 15 minute load averages, or "unknown".
+func LoadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 // cpuModel is the first "model name" in /proc/cpuinfo, or "unknown".

@@ -101,7 +101,8 @@ func (r Result) WriteMarkdown(w io.Writer) {
 	if dl.Seconds > 0 {
 		dlMBs = float64(l.Size) / 1e6 / dl.Seconds
 	}
-	fmt.Fprintf(w, "\nMachine: %s, %d cores. Single core: SHA-512 %.0f MB/s, SHA-256 %.0f MB/s.\n\n", m.CPU, m.Cores, m.SHA512MBs, m.SHA256MBs)
+	fmt.Fprintf(w, "\nMachine: %s, %d cores. Single core: SHA-512 %.0f MB/s, SHA-256 %.0f MB/s. Load average %s before, %s after.\n\n",
+		m.CPU, m.Cores, m.SHA512MBs, m.SHA256MBs, m.LoadBefore, m.LoadAfter)
 	fmt.Fprintf(w, "Local download into a copy: %.2f s for %s = %.0f MB/s (whole-image SHA-512 on one core allows %.0f MB/s); plinth peak RSS %s MiB.\n\n",
 		dl.Seconds, sizeName(l.Size), dlMBs, m.SHA512MBs, mib(dl.PeakRSS))
 	fmt.Fprintln(w, "Goals of issue 11:")

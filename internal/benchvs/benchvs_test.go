@@ -110,11 +110,11 @@ func TestMedian(t *testing.T) {
 func TestSummarizeTakesMedianTimeAndPeakMemory(t *testing.T) {
 	runs := []PhaseSamples{
 		{Cold: Sample{Seconds: 3, PeakRSS: 10}},
-		{Cold: Sample{Seconds: 1, PeakRSS: 30}},
+		{Cold: Sample{Seconds: 1, PeakRSS: 30, StartRSS: 5}},
 		{Cold: Sample{Seconds: 2, PeakRSS: 20}},
 	}
-	if got := Summarize(runs).Cold; got != (Sample{Seconds: 2, PeakRSS: 30}) {
-		t.Fatalf("Summarize cold = %+v, want median 2 s and the largest peak 30", got)
+	if got := Summarize(runs).Cold; got != (Sample{Seconds: 2, PeakRSS: 30, StartRSS: 5}) {
+		t.Fatalf("Summarize cold = %+v, want median 2 s and the largest peak 30 with its run's start 5", got)
 	}
 }
 
@@ -122,8 +122,8 @@ func TestWriteMarkdownTableAndGoals(t *testing.T) {
 	l, _ := LayoutFor(1 << 30)
 	r := Result{
 		Layout: l, Runs: 3, Date: "2026-01-02 03:04 UTC",
-		Restic:  Summary{Cold: Sample{6.5, 400 << 20}, AllStored: Sample{3.6, 300 << 20}, Restore: Sample{2.2, 200 << 20}},
-		Plinth:  Summary{Cold: Sample{3.25, 100 << 20}, AllStored: Sample{0.5, 100 << 20}, Restore: Sample{2.2, 250 << 20}, Download: Sample{2, 50 << 20}},
+		Restic:  Summary{Cold: Sample{6.5, 400 << 20, 0}, AllStored: Sample{3.6, 300 << 20, 0}, Restore: Sample{2.2, 200 << 20, 0}},
+		Plinth:  Summary{Cold: Sample{3.25, 100 << 20, 0}, AllStored: Sample{0.5, 100 << 20, 0}, Restore: Sample{2.2, 250 << 20, 120 << 20}, Download: Sample{2, 50 << 20, 0}},
 		Machine: Machine{CPU: "Test CPU", Cores: 2, SHA512MBs: 400, SHA256MBs: 1400, LoadBefore: "1.00 2.00 3.00", LoadAfter: "4.00 5.00 6.00"},
 	}
 	var b strings.Builder
@@ -134,7 +134,7 @@ func TestWriteMarkdownTableAndGoals(t *testing.T) {
 		"| phase | restic s | plinth s | ratio (restic/plinth) | restic peak RSS MiB | plinth peak RSS MiB |",
 		"| cold backup | 6.50 | 3.25 | 2.00× | 400 | 100 |",
 		"| backup, every block already stored | 3.60 | 0.50 | 7.20× | 300 | 100 |",
-		"| restore | 2.20 | 2.20 | 1.00× | 200 | 250 |",
+		"| restore | 2.20 | 2.20 | 1.00× | 200 | 250 (from 120) |",
 		"Machine: Test CPU, 2 cores. Single core: SHA-512 400 MB/s, SHA-256 1400 MB/s. Load average 1.00 2.00 3.00 before, 4.00 5.00 6.00 after.",
 		"2.00 s for 1 GiB = 537 MB/s",
 		"- **met**: cold backup at least 2× faster than restic: 2.00×",

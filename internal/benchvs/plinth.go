@@ -82,13 +82,17 @@ func (d *daemon) phase(fn func() error) (Sample, error) {
 	if err := resetPeakRSS(d.pid()); err != nil {
 		return Sample{}, err
 	}
+	startRSS, err := currentRSS(d.pid())
+	if err != nil {
+		return Sample{}, err
+	}
 	start := time.Now()
 	if err := fn(); err != nil {
 		return Sample{}, err
 	}
 	elapsed := time.Since(start)
 	rss, err := peakRSS(d.pid())
-	return Sample{Seconds: elapsed.Seconds(), PeakRSS: rss}, err
+	return Sample{Seconds: elapsed.Seconds(), PeakRSS: rss, StartRSS: startRSS}, err
 }
 
 // createByDownload creates image name from url (checked against sum) and

@@ -144,21 +144,27 @@ func resetPeakRSS(pid int) error {
 
 // peakRSS returns the peak resident set size (VmHWM) of process pid in
 // bytes since the last resetPeakRSS.
-func peakRSS(pid int) (int64, error) {
+func peakRSS(pid int) (int64, error) { return statusKB(pid, "VmHWM") }
+
+// currentRSS returns the resident set size (VmRSS) of process pid in bytes.
+func currentRSS(pid int) (int64, error) { return statusKB(pid, "VmRSS") }
+
+// statusKB reads field (a "kB" value) of /proc/PID/status, in bytes.
+func statusKB(pid int, field string) (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, fmt.Errorf("read peak RSS of pid %d: %w", pid, err)
+		return 0, fmt.Errorf("read %s of pid %d: %w", field, pid, err)
 	}
 	for line := range strings.SplitSeq(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
 			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
 			if err != nil {
-				return 0, fmt.Errorf("parse VmHWM %q of pid %d: %w", v, pid, err)
+				return 0, fmt.Errorf("parse %s %q of pid %d: %w", field, v, pid, err)
 			}
 			return kb << 10, nil
 		}
 	}
-	return 0, errors.New("no VmHWM line in /proc/" + strconv.Itoa(pid) + "/status")
+	return 0, errors.New("no " + field + " line in /proc/" + strconv.Itoa(pid) + "/status")
 }
 
 // waitCtx sleeps d or until ctx ends.

@@ -42,12 +42,14 @@ func Median(xs []float64) float64 {
 func Summarize(runs []PhaseSamples) Summary {
 	pick := func(f func(PhaseSamples) Sample) Sample {
 		var secs []float64
-		var rss int64
+		var peak Sample // the run with the largest peak, with its start RSS
 		for _, r := range runs {
 			secs = append(secs, f(r).Seconds)
-			rss = max(rss, f(r).PeakRSS)
+			if f(r).PeakRSS > peak.PeakRSS {
+				peak = f(r)
+			}
 		}
-		return Sample{Seconds: Median(secs), PeakRSS: rss}
+		return Sample{Seconds: Median(secs), PeakRSS: peak.PeakRSS, StartRSS: peak.StartRSS}
 	}
 	return Summary{
 		Cold:      pick(func(p PhaseSamples) Sample { return p.Cold }),
@@ -66,6 +68,15 @@ func ratio(restic, plinth Sample) float64 {
 }
 
 func mib(b int64) string { return fmt.Sprintf("%.0f", float64(b)/(1<<20)) }
+
+// peakCell is a peak RSS, followed by "(from N)" when the process already
+// held N MiB when the phase began.
+func peakCell(s Sample) string {
+	if s.StartRSS == 0 {
+		return mib(s.PeakRSS)
+	}
+	return mib(s.PeakRSS) + " (from " + mib(s.StartRSS) + ")"
+}
 
 // phaseRow is one row of the table with its goal.
 type phaseRow struct {
@@ -93,7 +104,7 @@ func (r Result) WriteMarkdown(w io.Writer) {
 	fmt.Fprintln(w, "|---|---|---|---|---|---|")
 	for _, row := range r.rows() {
 		fmt.Fprintf(w, "| %s | %.2f | %.2f | %.2f× | %s | %s |\n", row.name, row.restic.Seconds, row.plinth.Seconds,
-			ratio(row.restic, row.plinth), mib(row.restic.PeakRSS), mib(row.plinth.PeakRSS))
+			ratio(row.restic, row.plinth), mib(row.restic.PeakRSS), peakCell(row.plinth))
 	}
 	m := r.Machine
 	dl := r.Plinth.Download
@@ -105,6 +116,8 @@ func (r Result) WriteMarkdown(w io.Writer) {
 		m.CPU, m.Cores, m.SHA512MBs, m.SHA256MBs, m.LoadBefore, m.LoadAfter)
 	fmt.Fprintf(w, "Local download into a copy: %.2f s for %s = %.0f MB/s (whole-image SHA-512 on one core allows %.0f MB/s); plinth peak RSS %s MiB.\n\n",
 		dl.Seconds, sizeName(l.Size), dlMBs, m.SHA512MBs, mib(dl.PeakRSS))
+	fmt.Fprintln(w, "plinth's peak RSS is its daemon's VmHWM during the phase; \"(from N)\" is its RSS when the phase began (heap kept from earlier work).")
+	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Goals of issue 11:")
 	for _, g := range r.Goals(dlMBs) {
 		fmt.Fprintln(w, "- "+g)

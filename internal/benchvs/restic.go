@@ -19,6 +19,10 @@ const resticInstall = "run scripts/bench-vs-restic (it installs it) or apt-get i
 type Sample struct {
 	Seconds float64
 	PeakRSS int64 // bytes
+	// StartRSS is the daemon's RSS when the phase began (plinth only; a
+	// restic run starts from nothing): a long-lived Go process keeps heap
+	// from earlier phases, and its peak cannot fall below this.
+	StartRSS int64
 }
 
 // resticRun is restic working on one fresh repository of one run.

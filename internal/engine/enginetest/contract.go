@@ -19,16 +19,18 @@ type Harness struct {
 	New func(t *testing.T) engine.Disk
 	// Flip changes the stored byte at offset of the ready copy id of d
 	// behind the engine's back (bit rot), durably enough that the next
-	// read sees it.
-	Flip func(t *testing.T, d engine.Disk, id engine.CopyID, offset int64)
+	// read sees it. It returns false when nothing is stored there (an
+	// engine that never stores zero blocks cannot rot them).
+	Flip func(t *testing.T, d engine.Disk, id engine.CopyID, offset int64) bool
 }
 
 // ForFake is the Harness of the in-memory Disk.
 func ForFake() Harness {
 	return Harness{
 		New: func(t *testing.T) engine.Disk { return NewDisk(engine.V1, "/mem/"+t.Name(), "disk-"+t.Name()) },
-		Flip: func(t *testing.T, d engine.Disk, id engine.CopyID, offset int64) {
+		Flip: func(t *testing.T, d engine.Disk, id engine.CopyID, offset int64) bool {
 			d.(*Disk).Flip(id, offset)
+			return true
 		},
 	}
 }

@@ -22,7 +22,9 @@ func contractVerifyRepair(t *testing.T, h Harness) {
 		t.Fatalf("Verify of an intact copy: %+v, %v", got, err)
 	}
 	bad := int64(2 * engine.BlockSize)
-	h.Flip(t, d, id, bad+12345)
+	if !h.Flip(t, d, id, bad+12345) {
+		t.Fatalf("Flip found nothing stored in data block %d", bad/engine.BlockSize)
+	}
 	var progressed atomic.Int64 // Progress may be called from several goroutines
 	_, err := d.Verify(ctx, id, engine.VerifyOptions{BytesPerSecond: 1 << 30, Progress: func(n int64) { progressed.Store(n) }})
 	var de *engine.DamagedError
@@ -57,7 +59,9 @@ func contractVerifyRepair(t *testing.T, h Harness) {
 		t.Fatal("content after Repair differs from the original")
 	}
 	// A zero block that rots is found too, and repaired with zeros.
-	h.Flip(t, d, id, engine.BlockSize+1)
+	if !h.Flip(t, d, id, engine.BlockSize+1) {
+		return // the engine stores no zero blocks: nothing there can rot
+	}
 	if _, err := d.Verify(ctx, id, engine.VerifyOptions{}); !errors.As(err, &de) || !slices.Equal(de.Offsets, []int64{engine.BlockSize}) {
 		t.Fatalf("Verify after a flip in the zero block: %v", err)
 	}

@@ -144,7 +144,10 @@ func TestGCSkipsWhileABackupIsInProgress(t *testing.T) {
 func TestKnownBlocksForgetWhatAnotherInstallationCollected(t *testing.T) {
 	ctx := context.Background()
 	tgt := mem.New()
-	st := New(tgt, testOptions())
+	// No linger: the other installation's delete must not wait for ours.
+	opts := testOptions()
+	opts.LockLinger = NoLockLinger
+	st := New(tgt, opts)
 	a, _ := twoSharingImages()
 	backupBytes(t, st, "img-a", a, nil, "lz4")
 	// Another installation deletes img-a and collects its blocks.

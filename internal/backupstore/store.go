@@ -2,7 +2,6 @@ package backupstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -16,6 +15,15 @@ import (
 type Options struct {
 	// Lock holds the lock protocol's timings; zero means lock.DefaultConfig.
 	Lock lock.Config
+	// LockLinger is how long the Store keeps its type-1 (backup and
+	// restore) lock after the last operation using it ended, so that the
+	// next one starts at once instead of paying the lock protocol's
+	// CheckWait (see lockShare). 0 means DefaultLockLinger (30 s); a
+	// negative value (NoLockLinger) releases it as soon as the last
+	// operation ends. While it lingers, deletes and GCs of other processes
+	// on the same target back off and retry, as they do while a backup
+	// runs; deletes and GCs of this Store release it first.
+	LockLinger time.Duration
 	// LockTimeout bounds how long an operation waits for the store lock
 	// while an operation of the other kind holds it; 0 waits until ctx ends.
 	LockTimeout time.Duration
@@ -43,13 +51,17 @@ type Store struct {
 	opts  Options
 	known *KnownBlocks
 	own   ownLocks
+	share lockShare
 }
 
 // New returns a Store for tgt. The Store does not own tgt: closing tgt is
-// the caller's job.
+// the caller's job, after Close released the Store's lingering lock.
 func New(tgt target.Target, opts Options) *Store {
 	if opts.Lock == (lock.Config{}) {
 		opts.Lock = lock.DefaultConfig()
+	}
+	if opts.LockLinger == 0 {
+		opts.LockLinger = DefaultLockLinger
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -98,7 +110,28 @@ func (s *Store) acquire(ctx context.Context, l *lock.Locker, t lock.Type) (*lock
 // could not be removed then are removed first, so an operation never
 // waits for a lock nobody holds; whatever this one cannot remove (the
 // target failing) is remembered for the next.
+//
+// Type-1 operations (lock.Backup, lock.Restore) share one held lock of
+// the Store and keep it for LockLinger after the last one ended (see
+// lockShare): an operation that joins it waits for nothing. A type-2
+// operation (lock.Delete) first releases the Store's idle type-1 lock and
+// makes a type-1 lock still in use be released as soon as its last
+// operation ends, so it never waits for its own Store's lingering lock;
+// it takes a lock of its own, released when it ends.
 func (s *Store) withLock(ctx context.Context, t lock.Type, fn func(ctx context.Context) error) (time.Duration, error) {
+	if t != lock.Delete {
+		s.clearLeftovers(ctx)
+		return s.withSharedLock(ctx, fn)
+	}
+	s.share.mu.Lock()
+	s.share.deleters++
+	s.share.mu.Unlock()
+	defer func() {
+		s.share.mu.Lock()
+		s.share.deleters--
+		s.share.mu.Unlock()
+	}()
+	_ = s.dropIdleShared(ctx) // a failed delete is remembered and retried by clearLeftovers
 	s.clearLeftovers(ctx)
 	l, j := s.opLocker()
 	defer s.remember(j)
@@ -108,11 +141,7 @@ func (s *Store) withLock(ctx context.Context, t lock.Type, fn func(ctx context.C
 	}
 	defer held.Release(ctx)
 	lctx := held.Context()
-	err = fn(lctx)
-	if cause := context.Cause(lctx); err != nil && errors.Is(cause, lock.ErrLost) && !errors.Is(err, lock.ErrLost) {
-		err = fmt.Errorf("%w; the operation stopped: %w", cause, err)
-	}
-	return waited, err
+	return waited, lostErr(lctx, fn(lctx))
 }
 
 // loadComplete loads the cfg of a backup that must exist and be complete.

@@ -18,7 +18,9 @@ const (
 type VerifyOptions struct {
 	// BytesPerSecond caps the read rate; 0 means as fast as the disk goes.
 	BytesPerSecond int64
-	// Progress, if set, is called with the bytes examined so far.
+	// Progress, if set, is called with the bytes examined so far. Check
+	// calls it from several goroutines, so values may arrive out of order;
+	// an engine's Verify may serialise them.
 	Progress func(done int64)
 }
 

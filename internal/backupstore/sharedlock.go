@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/plinth-storage/plinth/internal/backupstore/lock"
@@ -34,6 +35,7 @@ type lockShare struct {
 	pending  *acquisition // the acquisition in progress, if any
 	deleters int          // type-2 operations of the Store running or waiting
 	closed   bool
+	waiting  atomic.Int32 // operations waiting for another one's acquisition (for tests)
 }
 
 // sharedHold is one held type-1 lock and the operations using it.
@@ -71,9 +73,12 @@ func (s *Store) joinShared(ctx context.Context) (*sharedHold, time.Duration, err
 		case sh != nil:
 			return sh, time.Since(start), nil
 		case !mine:
+			s.share.waiting.Add(1)
 			select {
 			case <-a.done:
+				s.share.waiting.Add(-1)
 			case <-ctx.Done():
+				s.share.waiting.Add(-1)
 				return nil, time.Since(start), fmt.Errorf("waiting for the backing-image lock in another operation's acquisition: %w", context.Cause(ctx))
 			}
 			if a.err != nil && !a.retry {

@@ -221,3 +221,39 @@ func TestLingeringLockThatCouldNotBeReleasedIsRemovedByTheNextOperation(t *testi
 		}
 	})
 }
+
+func TestWaiterTakesTheLockWhenTheAcquiringOperationIsCancelled(t *testing.T) {
+	realTargets(t, func(t *testing.T, tgt target.Target) {
+		opts := lingerOptions(NoLockLinger)
+		opts.Lock.CheckWait = 2 * time.Second
+		st := New(tgt, opts)
+		img := randomBytes(719, mib)
+		actx, cancel := context.WithCancel(context.Background())
+		first := make(chan error, 1)
+		go func() {
+			_, err := st.Backup(actx, BackupRequest{Name: "cancel-a", Source: &BytesSource{Data: img}}, nil)
+			first <- err
+		}()
+		testenv.Eventually(t, 10*time.Second, "the first backup's lock file", func() (bool, string) {
+			return len(lockFiles(t, tgt)) == 1, ""
+		})
+		second := make(chan error, 1)
+		go func() {
+			_, err := st.Backup(context.Background(), BackupRequest{Name: "cancel-b", Source: &BytesSource{Data: img}}, nil)
+			second <- err
+		}()
+		testenv.Eventually(t, 10*time.Second, "the second backup to wait for the first one's acquisition", func() (bool, string) {
+			return st.share.waiting.Load() == 1, ""
+		})
+		cancel()
+		if err := <-first; !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled backup: %v, want context.Canceled", err)
+		}
+		if err := <-second; err != nil {
+			t.Fatalf("the waiting backup after the acquiring one was cancelled: %v", err)
+		}
+		if keys := lockFiles(t, tgt); len(keys) != 0 {
+			t.Fatalf("lock files left: %v", keys)
+		}
+	})
+}

@@ -35,11 +35,15 @@ type env struct {
 // budgets of the operation and of its release (about 6 s in row down), so
 // that a lock file left by a failed release still blocks the other type
 // when the server is back: it is the background releaser, not expiry,
-// that must remove it.
+// that must remove it. The type-1 lock does not linger (NoLockLinger):
+// every stage takes its own lock, so that the lock protocol's calls are
+// the first ones of each stage (stage.mid counts past them) and the
+// lock-file faults hit backups and restores too.
 func storeOptions() backupstore.Options {
 	return backupstore.Options{
 		Lock:        lock.Config{Expiry: 20 * time.Second, Refresh: 500 * time.Millisecond, CheckWait: 5 * time.Millisecond},
 		LockTimeout: 10 * time.Second,
+		LockLinger:  backupstore.NoLockLinger,
 	}
 }
 

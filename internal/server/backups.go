@@ -30,6 +30,7 @@ type backupPlane struct {
 	service   *backup.Service
 	restorer  *backup.Restorer
 	blocks    *backupBlocks
+	stores    *backup.Stores
 }
 
 func (d *daemon) assembleBackups(ctx context.Context, reg prometheus.Registerer) (*backupPlane, error) {
@@ -61,6 +62,7 @@ func (d *daemon) assembleBackups(ctx context.Context, reg prometheus.Registerer)
 		OpenCopy: bc.OpenCopy}
 	p.restorer = &backup.Restorer{Stores: stores, Settings: d.settings}
 	p.blocks = &backupBlocks{records: p.records.Backups, stores: stores}
+	p.stores = stores
 	return p, nil
 }
 

@@ -172,6 +172,7 @@ func (d *daemon) serve(ctx context.Context, lis net.Listener) error {
 	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer scancel()
 	_ = hs.Shutdown(sctx)
+	d.backups.stores.CloseAll()
 	d.nodeCtl.Close()
 	return nil
 }

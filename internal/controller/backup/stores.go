@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -127,7 +128,7 @@ func (s *Stores) acquireTarget(ctx context.Context, bt model.BackupTarget) (*bac
 	closeOld := old != nil && s.unref(old)
 	s.mu.Unlock()
 	if closeOld {
-		old.tgt.Close()
+		old.close()
 	}
 	return fresh.store, s.releaser(fresh), nil
 }
@@ -153,10 +154,19 @@ func (s *Stores) releaser(o *openStore) func() {
 			last := s.unref(o)
 			s.mu.Unlock()
 			if last {
-				o.tgt.Close()
+				o.close()
 			}
 		})
 	}
+}
+
+// close releases the store's lingering lock (bounded in time: a target that
+// does not answer must not hold up the caller) and closes the driver.
+func (o *openStore) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = o.store.Close(ctx)
+	o.tgt.Close()
 }
 
 // unref drops one reference to o and reports whether it was the last, in
@@ -200,7 +210,25 @@ func (s *Stores) Drop(name string) {
 	last := cur != nil && s.unref(cur)
 	s.mu.Unlock()
 	if last {
-		cur.tgt.Close()
+		cur.close()
+	}
+}
+
+// CloseAll closes every cached store and driver that no operation holds
+// (at daemon shutdown): a store's lingering lock is released, so Longhorn's
+// and other installations' deletes need not wait for it to expire.
+func (s *Stores) CloseAll() {
+	s.mu.Lock()
+	var idle []*openStore
+	for name, o := range s.byName {
+		delete(s.byName, name)
+		if s.unref(o) {
+			idle = append(idle, o)
+		}
+	}
+	s.mu.Unlock()
+	for _, o := range idle {
+		o.close()
 	}
 }
 

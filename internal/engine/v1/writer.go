@@ -188,7 +188,7 @@ func (w *Writer) Commit(ctx context.Context, expected string) (engine.Record, er
 		return engine.Record{}, fmt.Errorf("commit copy %s: writer already finished", w.id)
 	}
 	cfg, err := w.commit(ctx, strings.ToLower(strings.TrimSpace(expected)))
-	w.finished = true
+	w.finish()
 	if err != nil {
 		w.pipe.stop()
 		w.s.drop()
@@ -220,6 +220,13 @@ func (w *Writer) commit(ctx context.Context, expected string) (Config, error) {
 	return w.s.publish(w.off, w.limits, expected, current, m)
 }
 
+// finish ends the Writer: later writes fail instead of reaching the
+// stopped pipeline.
+func (w *Writer) finish() {
+	w.finished = true
+	w.err = fmt.Errorf("write copy %s: the writer is already committed or aborted", w.id)
+}
+
 // Abort removes everything written (the temp file, and the copy's folder
 // when nothing else is in it). It is a no-op after Commit, so
 // `defer w.Abort()` is the intended pattern.
@@ -227,7 +234,7 @@ func (w *Writer) Abort() {
 	if w.finished {
 		return
 	}
-	w.finished = true
+	w.finish()
 	w.pipe.stop()
 	w.s.drop()
 }

@@ -174,6 +174,9 @@ func TestWriterBusyAndAbort(t *testing.T) {
 	if _, err := w.Commit(t.Context(), ""); err == nil {
 		t.Fatal("Commit after Abort succeeded")
 	}
+	if _, err := w.Write(make([]byte, 3*bufferSize)); err == nil {
+		t.Fatal("Write after Abort succeeded")
+	}
 }
 
 func TestWriterDetectsQcow2(t *testing.T) {

@@ -3,6 +3,8 @@ package backingimage
 import (
 	"context"
 	"sync"
+
+	"github.com/plinth-storage/plinth/internal/memtrim"
 )
 
 // workers tracks the goroutines filling or removing copies, one per
@@ -10,6 +12,7 @@ import (
 type workers struct {
 	mu  sync.Mutex
 	run map[string]context.CancelFunc
+	end map[string]func() // memtrim ends: memory goes back to the OS after a burst
 }
 
 func workerKey(image, diskUUID string) string { return image + "/" + diskUUID }
@@ -28,17 +31,26 @@ func (w *workers) claim(parent context.Context, image, diskUUID string) (context
 	}
 	ctx, cancel := context.WithCancel(parent)
 	w.run[k] = cancel
+	if w.end == nil {
+		w.end = map[string]func(){}
+	}
+	w.end[k] = memtrim.Begin()
 	return ctx, true
 }
 
 // release unregisters the worker of (image, disk).
 func (w *workers) release(image, diskUUID string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
 	k := workerKey(image, diskUUID)
+	w.mu.Lock()
 	if cancel, ok := w.run[k]; ok {
 		cancel()
 		delete(w.run, k)
+	}
+	end, ok := w.end[k]
+	delete(w.end, k)
+	w.mu.Unlock()
+	if ok {
+		end() // outside the lock: it may collect garbage for milliseconds
 	}
 }
 

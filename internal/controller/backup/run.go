@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/plinth-storage/plinth/internal/memtrim"
 	"time"
 
 	"github.com/plinth-storage/plinth/internal/apitypes"
@@ -20,6 +21,7 @@ import (
 // and the time of the next attempt (see Reconcile); a permanent one, or the
 // last allowed attempt, ends it in Error.
 func (c *Controller) run(ctx context.Context, b model.Backup) {
+	defer memtrim.Begin()()
 	err := c.backup(ctx, b)
 	if err == nil || ctx.Err() != nil {
 		return

@@ -53,6 +53,10 @@ func Run(ctx context.Context, cfg Config, out, logw io.Writer) (err error) {
 	}
 	logf("measuring single-core SHA-512 and SHA-256")
 	machine := MeasureMachine()
+	logf("measuring the disk's durable write speed")
+	if machine.DiskMBs, err = DiskWriteSpeed(dir); err != nil {
+		return err
+	}
 	image := filepath.Join(dir, "image.raw")
 	logf("generating the %s image %s", sizeName(layout.Size), image)
 	sum, err := Generate(image, layout)

@@ -148,3 +148,24 @@ func TestWriteMarkdownTableAndGoals(t *testing.T) {
 		}
 	}
 }
+
+func TestDiskWriteSpeedAndSyncFile(t *testing.T) {
+	dir := t.TempDir()
+	mbs, err := DiskWriteSpeed(dir)
+	if err != nil || mbs <= 0 {
+		t.Fatalf("DiskWriteSpeed = %v, %v", mbs, err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("DiskWriteSpeed left %d files behind", len(entries))
+	}
+	path := filepath.Join(dir, "f")
+	if err := os.WriteFile(path, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := syncFile(path); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := syncFile(filepath.Join(dir, "missing")); err == nil {
+		t.Fatal("syncFile of a missing file succeeded")
+	}
+}

@@ -16,6 +16,8 @@ type Machine struct {
 	Cores     int
 	SHA512MBs float64 // single core, MB/s (10^6 bytes)
 	SHA256MBs float64
+	// DiskMBs is the scratch disk's durable write speed (DiskWriteSpeed).
+	DiskMBs float64
 	// LoadBefore and LoadAfter are /proc/loadavg's 1, 5 and 15 minute
 	// averages before the first run and after the last: how busy the
 	// machine was (numbers from a shared machine are noisy).

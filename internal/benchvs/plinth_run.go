@@ -10,6 +10,10 @@ import (
 type PhaseSamples struct {
 	Cold, AllStored, Restore Sample
 	Download                 Sample // plinth only
+	// DurableRestore is restic's restore followed by an fsync of the file
+	// (restic leaves it in the page cache); plinth's Restore already ends
+	// with the copy durable.
+	DurableRestore Sample
 }
 
 // runPlinth does one run of plinth's phases: a fresh target, image A by

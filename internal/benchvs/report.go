@@ -10,7 +10,7 @@ import (
 // Summary is one tool's result over all runs: for each phase the median
 // wall time and the largest peak RSS seen in any run.
 type Summary struct {
-	Cold, AllStored, Restore, Download Sample
+	Cold, AllStored, Restore, Download, DurableRestore Sample
 }
 
 // Result is everything the report prints.
@@ -56,6 +56,8 @@ func Summarize(runs []PhaseSamples) Summary {
 		AllStored: pick(func(p PhaseSamples) Sample { return p.AllStored }),
 		Restore:   pick(func(p PhaseSamples) Sample { return p.Restore }),
 		Download:  pick(func(p PhaseSamples) Sample { return p.Download }),
+
+		DurableRestore: pick(func(p PhaseSamples) Sample { return p.DurableRestore }),
 	}
 }
 
@@ -116,6 +118,12 @@ func (r Result) WriteMarkdown(w io.Writer) {
 		m.CPU, m.Cores, m.SHA512MBs, m.SHA256MBs, m.LoadBefore, m.LoadAfter)
 	fmt.Fprintf(w, "Local download into a copy: %.2f s for %s = %.0f MB/s (whole-image SHA-512 on one core allows %.0f MB/s); plinth peak RSS %s MiB.\n\n",
 		dl.Seconds, sizeName(l.Size), dlMBs, m.SHA512MBs, mib(dl.PeakRSS))
+	if dr := r.Restic.DurableRestore; dr.Seconds > 0 {
+		fmt.Fprintf(w, "Restore made durable: restic's restore followed by an fsync of its file takes %.2f s (%.2f× plinth's %.2f s, "+
+			"whose copy is fsynced before it is ready). The disk takes data durably at %.0f MB/s, so writing the image's %d MiB of data "+
+			"durably takes at least %.2f s.\n\n", dr.Seconds, ratio(dr, r.Plinth.Restore), r.Plinth.Restore.Seconds, m.DiskMBs,
+			int64(l.DataBlocks())*BlockSize>>20, float64(int64(l.DataBlocks())*BlockSize)/1e6/max(m.DiskMBs, 1))
+	}
 	fmt.Fprintln(w, "plinth's peak RSS is its daemon's VmHWM during the phase; \"(from N)\" is its RSS when the phase began (heap kept from earlier work).")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Goals of issue 11:")

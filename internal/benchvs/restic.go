@@ -83,6 +83,11 @@ func runRestic(ctx context.Context, gw *s3Server, runDir, image, sum string, log
 		return s, err
 	}
 	restored := filepath.Join(target, image) // restic restores under the absolute path
+	synced, err := syncFile(restored)
+	if err != nil {
+		return s, fmt.Errorf("restic's restored file: %w", err)
+	}
+	s.DurableRestore = Sample{Seconds: s.Restore.Seconds + synced.Seconds(), PeakRSS: s.Restore.PeakRSS}
 	got, err := FileSHA512(restored)
 	if err != nil {
 		return s, fmt.Errorf("restic's restored file: %w", err)

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-
-	"golang.org/x/sys/unix"
 )
 
 // syncDir fsyncs a directory so that renames and creations inside it survive
@@ -50,12 +48,4 @@ func writeFileDurable(path string, data []byte) error {
 		return fmt.Errorf("rename %s: %w", tmp, err)
 	}
 	return syncDir(filepath.Dir(path))
-}
-
-// startWriteback asks the kernel to begin writing the file's dirty pages in
-// [off, off+n) to disk without waiting (sync_file_range with
-// SYNC_FILE_RANGE_WRITE). It is a hint: errors are ignored, and only fsync
-// makes data durable.
-func startWriteback(f *os.File, off, n int64) {
-	_ = unix.SyncFileRange(int(f.Fd()), off, n, unix.SYNC_FILE_RANGE_WRITE)
 }

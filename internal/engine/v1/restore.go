@@ -88,17 +88,8 @@ func (k *restoreSink) Prepare(size int64) error {
 	return nil
 }
 
-// WriteAt writes p at off; safe for concurrent use. It also starts the
-// write-back of those bytes (sync_file_range, asynchronous), so the disk
-// works while the restore fetches the next blocks and the final Sync has
-// little left to wait for. Durability still comes only from Sync.
-func (k *restoreSink) WriteAt(p []byte, off int64) (int, error) {
-	n, err := k.s.f.WriteAt(p, off)
-	if err == nil {
-		startWriteback(k.s.f, off, int64(n))
-	}
-	return n, err
-}
+// WriteAt writes p at off; safe for concurrent use.
+func (k *restoreSink) WriteAt(p []byte, off int64) (int, error) { return k.s.f.WriteAt(p, off) }
 
 // Sync makes the written data durable.
 func (k *restoreSink) Sync() error {

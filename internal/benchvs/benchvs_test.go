@@ -2,6 +2,7 @@ package benchvs
 
 import (
 	"bytes"
+	"crypto/sha512"
 	"os"
 	"path/filepath"
 	"strings"
@@ -122,19 +123,23 @@ func TestWriteMarkdownTableAndGoals(t *testing.T) {
 	l, _ := LayoutFor(1 << 30)
 	r := Result{
 		Layout: l, Runs: 3, Date: "2026-01-02 03:04 UTC",
-		Restic:  Summary{Cold: Sample{6.5, 400 << 20, 0}, AllStored: Sample{3.6, 300 << 20, 0}, Restore: Sample{2.2, 200 << 20, 0}},
-		Plinth:  Summary{Cold: Sample{3.25, 100 << 20, 0}, AllStored: Sample{0.5, 100 << 20, 0}, Restore: Sample{2.2, 250 << 20, 120 << 20}, Download: Sample{2, 50 << 20, 0}},
-		Machine: Machine{CPU: "Test CPU", Cores: 2, SHA512MBs: 400, SHA256MBs: 1400, LoadBefore: "1.00 2.00 3.00", LoadAfter: "4.00 5.00 6.00"},
+		Restic: Summary{Cold: Sample{6.5, 400 << 20, 0, 9}, AllStored: Sample{3.6, 300 << 20, 0, 5}, Restore: Sample{2.2, 200 << 20, 0, 1.5},
+			DurableRestore: Sample{3.2, 200 << 20, 0, 1.5}},
+		Plinth: Summary{Cold: Sample{3.25, 100 << 20, 0, 3}, AllStored: Sample{0.5, 100 << 20, 0, 0.1}, Restore: Sample{2.2, 250 << 20, 120 << 20, 0.8},
+			Download: Sample{2, 50 << 20, 0, 3.5}},
+		Machine: Machine{CPU: "Test CPU", Cores: 2, SHA512MBs: 400, SHA256MBs: 1400, DiskMBs: 500, LoadBefore: "1.00 2.00 3.00", LoadAfter: "4.00 5.00 6.00"},
 	}
 	var b strings.Builder
 	r.WriteMarkdown(&b)
 	out := b.String()
 	for _, want := range []string{
 		"### 1 GiB image, medians of 3 run(s), 2026-01-02 03:04 UTC",
-		"| phase | restic s | plinth s | ratio (restic/plinth) | restic peak RSS MiB | plinth peak RSS MiB |",
-		"| cold backup | 6.50 | 3.25 | 2.00× | 400 | 100 |",
-		"| backup, every block already stored | 3.60 | 0.50 | 7.20× | 300 | 100 |",
-		"| restore | 2.20 | 2.20 | 1.00× | 200 | 250 (from 120) |",
+		"| phase | restic s | plinth s | ratio (restic/plinth) | restic peak RSS MiB | plinth peak RSS MiB | restic CPU s | plinth CPU s |",
+		"| cold backup | 6.50 | 3.25 | 2.00× | 400 | 100 | 9.00 | 3.00 |",
+		"| backup, every block already stored | 3.60 | 0.50 | 7.20× | 300 | 100 | 5.00 | 0.10 |",
+		"| restore | 2.20 | 2.20 | 1.00× | 200 | 250 (from 120) | 1.50 | 0.80 |",
+		"restic's restore followed by an fsync of its file takes 3.20 s (1.45× plinth's 2.20 s",
+		"The disk takes data durably at 500 MB/s, so writing the image's 768 MiB of data durably takes at least 1.61 s.",
 		"Machine: Test CPU, 2 cores. Single core: SHA-512 400 MB/s, SHA-256 1400 MB/s. Load average 1.00 2.00 3.00 before, 4.00 5.00 6.00 after.",
 		"2.00 s for 1 GiB = 537 MB/s",
 		"- **met**: cold backup at least 2× faster than restic: 2.00×",
@@ -167,5 +172,20 @@ func TestDiskWriteSpeedAndSyncFile(t *testing.T) {
 	}
 	if _, err := syncFile(filepath.Join(dir, "missing")); err == nil {
 		t.Fatal("syncFile of a missing file succeeded")
+	}
+}
+
+func TestCPUSecondsOfThisProcess(t *testing.T) {
+	before, err := cpuSeconds(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64<<20)
+	for range 20 { // burn a little CPU
+		_ = sha512.Sum512(buf)
+	}
+	after, err := cpuSeconds(os.Getpid())
+	if err != nil || after <= before {
+		t.Fatalf("CPU seconds %v -> %v, %v: want growth", before, after, err)
 	}
 }

@@ -86,13 +86,21 @@ func (d *daemon) phase(fn func() error) (Sample, error) {
 	if err != nil {
 		return Sample{}, err
 	}
+	cpu0, err := cpuSeconds(d.pid())
+	if err != nil {
+		return Sample{}, err
+	}
 	start := time.Now()
 	if err := fn(); err != nil {
 		return Sample{}, err
 	}
 	elapsed := time.Since(start)
+	cpu1, err := cpuSeconds(d.pid())
+	if err != nil {
+		return Sample{}, err
+	}
 	rss, err := peakRSS(d.pid())
-	return Sample{Seconds: elapsed.Seconds(), PeakRSS: rss, StartRSS: startRSS}, err
+	return Sample{Seconds: elapsed.Seconds(), PeakRSS: rss, StartRSS: startRSS, CPUSeconds: cpu1 - cpu0}, err
 }
 
 // createByDownload creates image name from url (checked against sum) and

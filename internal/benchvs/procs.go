@@ -178,3 +178,28 @@ func waitCtx(ctx context.Context, d time.Duration) error {
 		return nil
 	}
 }
+
+// clockTicks is the kernel's USER_HZ, the unit of /proc/PID/stat's times
+// (100 on every Linux architecture Go supports).
+const clockTicks = 100
+
+// cpuSeconds returns the user+system CPU time process pid has used, from
+// fields 14 and 15 of /proc/PID/stat (counted after the ")" that ends the
+// command name, which may itself hold spaces).
+func cpuSeconds(pid int) (float64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, fmt.Errorf("read the CPU time of pid %d: %w", pid, err)
+	}
+	_, rest, ok := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest)
+	if !ok || len(f) < 13 {
+		return 0, fmt.Errorf("read the CPU time of pid %d: unexpected /proc/%d/stat", pid, pid)
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("read the CPU time of pid %d: bad utime/stime %q %q", pid, f[11], f[12])
+	}
+	return float64(utime+stime) / clockTicks, nil
+}

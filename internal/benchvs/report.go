@@ -49,7 +49,11 @@ func Summarize(runs []PhaseSamples) Summary {
 				peak = f(r)
 			}
 		}
-		return Sample{Seconds: Median(secs), PeakRSS: peak.PeakRSS, StartRSS: peak.StartRSS}
+		var cpus []float64
+		for _, r := range runs {
+			cpus = append(cpus, f(r).CPUSeconds)
+		}
+		return Sample{Seconds: Median(secs), PeakRSS: peak.PeakRSS, StartRSS: peak.StartRSS, CPUSeconds: Median(cpus)}
 	}
 	return Summary{
 		Cold:      pick(func(p PhaseSamples) Sample { return p.Cold }),
@@ -102,11 +106,11 @@ func (r Result) WriteMarkdown(w io.Writer) {
 	fmt.Fprintf(w, "### %s image, medians of %d run(s), %s\n\n", sizeName(l.Size), r.Runs, r.Date)
 	fmt.Fprintf(w, "Image: %d blocks of 2 MiB: %d with data (%d distinct random blocks), a %d MiB hole.\n\n",
 		l.Blocks, l.DataBlocks(), l.Distinct, int64(l.HoleBlocks)*BlockSize>>20)
-	fmt.Fprintln(w, "| phase | restic s | plinth s | ratio (restic/plinth) | restic peak RSS MiB | plinth peak RSS MiB |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| phase | restic s | plinth s | ratio (restic/plinth) | restic peak RSS MiB | plinth peak RSS MiB | restic CPU s | plinth CPU s |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|")
 	for _, row := range r.rows() {
-		fmt.Fprintf(w, "| %s | %.2f | %.2f | %.2f× | %s | %s |\n", row.name, row.restic.Seconds, row.plinth.Seconds,
-			ratio(row.restic, row.plinth), mib(row.restic.PeakRSS), peakCell(row.plinth))
+		fmt.Fprintf(w, "| %s | %.2f | %.2f | %.2f× | %s | %s | %.2f | %.2f |\n", row.name, row.restic.Seconds, row.plinth.Seconds,
+			ratio(row.restic, row.plinth), mib(row.restic.PeakRSS), peakCell(row.plinth), row.restic.CPUSeconds, row.plinth.CPUSeconds)
 	}
 	m := r.Machine
 	dl := r.Plinth.Download
@@ -124,6 +128,7 @@ func (r Result) WriteMarkdown(w io.Writer) {
 			"durably takes at least %.2f s.\n\n", dr.Seconds, ratio(dr, r.Plinth.Restore), r.Plinth.Restore.Seconds, m.DiskMBs,
 			int64(l.DataBlocks())*BlockSize>>20, float64(int64(l.DataBlocks())*BlockSize)/1e6/max(m.DiskMBs, 1))
 	}
+	fmt.Fprintln(w, "CPU s is user+system CPU time during the phase (medians): a phase whose CPU is well below its wall time waits on the disk or the network, not on hashing or compression.")
 	fmt.Fprintln(w, "plinth's peak RSS is its daemon's VmHWM during the phase; \"(from N)\" is its RSS when the phase began (heap kept from earlier work).")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Goals of issue 11:")

@@ -23,6 +23,10 @@ type Sample struct {
 	// restic run starts from nothing): a long-lived Go process keeps heap
 	// from earlier phases, and its peak cannot fall below this.
 	StartRSS int64
+	// CPUSeconds is the user+system CPU the tool used during the phase
+	// (restic's rusage; the plinth daemon's /proc/PID/stat delta): with
+	// Seconds it shows whether a phase waits on CPU, the disk or the network.
+	CPUSeconds float64
 }
 
 // resticRun is restic working on one fresh repository of one run.
@@ -53,7 +57,8 @@ func (r *resticRun) run(ctx context.Context, args ...string) (Sample, error) {
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		rss = ru.Maxrss << 10 // Linux reports KiB
 	}
-	return Sample{Seconds: elapsed.Seconds(), PeakRSS: rss}, nil
+	cpu := (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
+	return Sample{Seconds: elapsed.Seconds(), PeakRSS: rss, CPUSeconds: cpu}, nil
 }
 
 // runRestic does one run of restic's three phases on image (whose SHA-512

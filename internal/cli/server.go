@@ -21,6 +21,7 @@ const (
 	flagAllowOrigins  = "allowed-origins"
 	flagAllowHosts    = "allowed-hosts"
 	flagSecretsKey    = "secrets-key-file"
+	flagPprof         = "pprof"
 )
 
 // TokenEnv is the only way to give the API token: never a flag, so it does
@@ -36,6 +37,7 @@ type ServerFlags struct {
 	insecure            bool
 	origins, hosts      string
 	secretsKey          string
+	pprof               bool
 }
 
 // AddServerFlags defines the server's flags on fs.
@@ -52,6 +54,7 @@ func AddServerFlags(fs *pflag.FlagSet) *ServerFlags {
 	fs.StringVar(&sf.origins, flagAllowOrigins, "", "comma-separated extra browser origins (https://ui.example:8443) allowed to change state; the server's own origin and clients that send no Origin are always allowed")
 	fs.StringVar(&sf.hosts, flagAllowHosts, "", "comma-separated extra host names the Host header may carry (the listen address, localhost and loopback addresses are always allowed)")
 	fs.StringVar(&sf.secretsKey, flagSecretsKey, "", "file with the keys that encrypt secret values in etcd (default <data-dir>/secrets.key, created 0600 when absent)")
+	fs.BoolVar(&sf.pprof, flagPprof, false, "serve Go's profiles under /debug/pprof/ (behind the API token, like every route) for performance work")
 	return sf
 }
 
@@ -61,13 +64,13 @@ func AddServerFlags(fs *pflag.FlagSet) *ServerFlags {
 // empty (the default target URL), so the rules live in one place.
 func (sf *ServerFlags) Options(lookup func(string) (string, bool)) (server.Options, error) {
 	err := ApplyEnv(sf.fs, lookup, flagDataDir, flagListen, flagNodeID, flagEtcdEndpoints, flagInsecure,
-		flagLogLevel, flagDefaultTarget, flagAllowOrigins, flagAllowHosts, flagSecretsKey)
+		flagLogLevel, flagDefaultTarget, flagAllowOrigins, flagAllowHosts, flagSecretsKey, flagPprof)
 	if err != nil {
 		return server.Options{}, err
 	}
 	o := server.Options{DataDir: sf.dataDir, Listen: sf.listen, NodeID: sf.nodeID,
 		InsecureAllowPrivateSources: sf.insecure, LogLevel: sf.logLevel,
-		DefaultBackupTarget: sf.defTarget, SecretsKeyFile: sf.secretsKey,
+		DefaultBackupTarget: sf.defTarget, SecretsKeyFile: sf.secretsKey, Pprof: sf.pprof,
 		EtcdEndpoints: splitList(sf.etcd), AllowedOrigins: splitList(sf.origins), AllowedHosts: splitList(sf.hosts)}
 	o.Token, _ = lookup(TokenEnv)
 	return o, nil

@@ -38,4 +38,7 @@ type Options struct {
 	// SecretsKeyFile holds the keys that encrypt secret values in etcd.
 	// Default "<data-dir>/secrets.key", created 0600 when absent.
 	SecretsKeyFile string
+	// Pprof serves Go's runtime profiles under /debug/pprof/, behind the
+	// same token and request guard as the API.
+	Pprof bool
 }

@@ -23,7 +23,6 @@ import (
 	"github.com/plinth-storage/plinth/internal/model"
 	"github.com/plinth-storage/plinth/internal/settings"
 	"github.com/plinth-storage/plinth/internal/store"
-	"github.com/plinth-storage/plinth/web"
 )
 
 // Run starts the daemon and blocks until ctx is done or it fails. It prints
@@ -131,7 +130,7 @@ func assemble(ctx context.Context, opts Options, backend *store.Backend, log *sl
 		Log: log, Registry: reg, Token: opts.Token, Guard: guard, Hub: d.hub,
 		Verify:  func(ctx context.Context, name string) error { _, err := d.scrubber.VerifyImage(ctx, name); return err },
 		Targets: d.backups.targets, Secrets: d.backups.secrets, RekeySecrets: d.backups.atRest.rekey, Backups: d.backups.apiDeps(),
-		Extra: web.Register,
+		Extra: extraRoutes(opts),
 	})
 	if err != nil {
 		return nil, err

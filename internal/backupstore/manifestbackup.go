@@ -23,6 +23,9 @@ type manifestBackup struct {
 	method string
 	conc   int
 	meter  *progressMeter
+	// pre are the blocks a speculation uploaded, already counted in stats
+	// as read and uploaded: found in the pool, they are not counted again.
+	pre map[engine.BlockSum]struct{}
 
 	mu      sync.Mutex
 	stats   BackupStats
@@ -93,7 +96,9 @@ feed:
 }
 
 // plan builds the block list and picks the blocks to upload: the first
-// offset of each ID the pool lacks. Everything else counts as done.
+// offset of each ID the pool lacks. Everything else counts as done; a
+// block the pool has counts as deduplicated unless this backup's
+// speculation uploaded it (it is counted as uploaded then).
 func (b *manifestBackup) plan() ([]format.BlockRef, []int) {
 	m := b.m
 	refs := make([]format.BlockRef, 0, m.DataBlocks())
@@ -110,13 +115,19 @@ func (b *manifestBackup) plan() ([]format.BlockRef, []int) {
 		hexID := id.String()
 		refs = append(refs, format.BlockRef{Offset: int64(i) * engine.BlockSize, BlockChecksum: hexID})
 		_, dup := seen[id]
-		if dup || b.s.known.Has(hexID) {
+		seen[id] = struct{}{}
+		switch _, pre := b.pre[id]; {
+		case dup:
 			b.stats.Deduplicated++
-			skipped += n
+		case b.s.known.Has(hexID):
+			if !pre {
+				b.stats.Deduplicated++
+			}
+		default:
+			todo = append(todo, i)
 			continue
 		}
-		seen[id] = struct{}{}
-		todo = append(todo, i)
+		skipped += n
 	}
 	b.meter.add(skipped)
 	return refs, todo

@@ -148,7 +148,7 @@ func (s *Store) backupLocked(ctx context.Context, req BackupRequest, spec *specu
 	// blocks the store lacks; so does one after a speculation that
 	// uploaded blocks (a GC may have removed them before our lock).
 	maxAge := s.opts.KnownBlocksMaxAge
-	specStats, specIDs := spec.result()
+	specStats, specIDs, kits := spec.result()
 	if res.Resumed || len(specIDs) > 0 {
 		maxAge = 0
 	}
@@ -159,7 +159,7 @@ func (s *Store) backupLocked(ctx context.Context, req BackupRequest, spec *specu
 		return err
 	}
 	res.Stats = specStats
-	refs, sum, err := s.backupBlocks(ctx, req, specIDs, meter, res)
+	refs, sum, err := s.backupBlocks(ctx, req, specIDs, kits, meter, res)
 	if err != nil {
 		return err
 	}
@@ -180,11 +180,12 @@ func (s *Store) backupLocked(ctx context.Context, req BackupRequest, spec *specu
 // backupBlocks uploads what the pool lacks and returns the cfg's block
 // list and the image's SHA-512: from req.Manifest when set, else by
 // reading and hashing the whole source. res.Stats holds what a speculation
-// did, whose uploaded IDs are pre; the returned stats include it.
-func (s *Store) backupBlocks(ctx context.Context, req BackupRequest, pre map[engine.BlockSum]struct{}, meter *progressMeter, res *BackupResult) ([]format.BlockRef, string, error) {
+// did, whose uploaded IDs are pre and whose workers' kits a manifest
+// backup reuses; the returned stats include it.
+func (s *Store) backupBlocks(ctx context.Context, req BackupRequest, pre map[engine.BlockSum]struct{}, kits []workerKit, meter *progressMeter, res *BackupResult) ([]format.BlockRef, string, error) {
 	conc := s.concurrency(req.Concurrency)
 	if req.Manifest != nil {
-		b := &manifestBackup{s: s, src: req.Source, m: req.Manifest, method: req.Compression, conc: conc, meter: meter, pre: pre, stats: res.Stats}
+		b := &manifestBackup{s: s, src: req.Source, m: req.Manifest, method: req.Compression, conc: conc, meter: meter, pre: pre, kits: kits, stats: res.Stats}
 		refs, err := b.run(ctx)
 		res.Stats = b.stats
 		return refs, req.Manifest.Checksum, err

@@ -26,6 +26,8 @@ type manifestBackup struct {
 	// pre are the blocks a speculation uploaded, already counted in stats
 	// as read and uploaded: found in the pool, they are not counted again.
 	pre map[engine.BlockSum]struct{}
+	// kits are encoders and buffers to use before allocating new ones.
+	kits []workerKit
 
 	mu      sync.Mutex
 	stats   BackupStats
@@ -59,12 +61,12 @@ func (b *manifestBackup) run(ctx context.Context) ([]format.BlockRef, error) {
 	idx := make(chan int)
 	var wg sync.WaitGroup
 	for range min(b.conc, len(todo)) {
-		enc, err := blockcodec.NewEncoder(b.method)
+		kit, err := b.kit()
 		if err != nil {
 			return nil, err
 		}
 		wg.Go(func() {
-			buf := make([]byte, engine.BlockSize)
+			enc, buf := kit.enc, kit.buf
 			for i := range idx {
 				if ctx.Err() != nil {
 					continue
@@ -93,6 +95,21 @@ feed:
 		return nil, &SourceDamagedError{Offsets: b.damaged}
 	}
 	return refs, nil
+}
+
+// kit returns an encoder and a block buffer for one worker: one a
+// speculation left if any, else new ones.
+func (b *manifestBackup) kit() (workerKit, error) {
+	if n := len(b.kits); n > 0 {
+		k := b.kits[n-1]
+		b.kits = b.kits[:n-1]
+		return k, nil
+	}
+	enc, err := blockcodec.NewEncoder(b.method)
+	if err != nil {
+		return workerKit{}, err
+	}
+	return workerKit{enc: enc, buf: make([]byte, engine.BlockSize)}, nil
 }
 
 // plan builds the block list and picks the blocks to upload: the first

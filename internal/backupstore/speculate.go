@@ -32,6 +32,13 @@ type speculation struct {
 	mu       sync.Mutex
 	stats    BackupStats // reads and uploads, counted as the locked path would
 	uploaded map[engine.BlockSum]struct{}
+	kits     []workerKit // the workers' encoders and buffers, for the locked path to reuse
+}
+
+// workerKit is what one upload worker holds: an encoder and a block buffer.
+type workerKit struct {
+	enc *blockcodec.Encoder
+	buf []byte
 }
 
 // speculate starts the speculation of req (which has a Manifest) and
@@ -63,15 +70,15 @@ func (sp *speculation) halt() {
 	<-sp.done
 }
 
-// result returns, after halt, what the speculation read and uploaded and
-// the IDs it uploaded (nil for a nil speculation).
-func (sp *speculation) result() (BackupStats, map[engine.BlockSum]struct{}) {
+// result returns, after halt, what the speculation read and uploaded, the
+// IDs it uploaded and its workers' kits (all zero for a nil speculation).
+func (sp *speculation) result() (BackupStats, map[engine.BlockSum]struct{}, []workerKit) {
 	if sp == nil {
-		return BackupStats{}, nil
+		return BackupStats{}, nil, nil
 	}
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
-	return sp.stats, sp.uploaded
+	return sp.stats, sp.uploaded, sp.kits
 }
 
 // run lists the pool and uploads the first offset of every distinct
@@ -100,6 +107,9 @@ func (sp *speculation) run(ctx, feed context.Context) {
 					sp.cancel() // leave the rest to the locked path
 				}
 			}
+			sp.mu.Lock()
+			sp.kits = append(sp.kits, workerKit{enc: enc, buf: buf})
+			sp.mu.Unlock()
 		})
 	}
 feed:

@@ -67,6 +67,20 @@ type BackupResult struct {
 // the source's and is otherwise a *ChecksumConflictError; it is never
 // overwritten, and an error reading it stops the backup. An in-progress
 // placeholder (a failed or interrupted backup) is replaced.
+//
+// A backup with a Manifest on a Store that must take a new lock (none is
+// held or lingering) uploads the blocks the pool lacks while the lock
+// protocol waits (a speculation, see speculation), so that a cold backup
+// costs about max(CheckWait, work) rather than their sum. This is safe:
+// block Puts are content-addressed and idempotent, and a speculative block
+// that nothing references is garbage a GC may remove, which is harmless
+// because the committed cfg counts only on blocks seen in a listing taken
+// after our placeholder cfg exists and our lock is confirmed; after a
+// speculation that uploaded anything that listing is always a fresh one,
+// and the locked path uploads whatever it lacks (a block a GC removed in
+// between is uploaded again). If the lock is not obtained the backup fails
+// as it would without the speculation, which is stopped first, and its
+// blocks are garbage for the next GC.
 func (s *Store) Backup(ctx context.Context, req BackupRequest, progress ProgressFunc) (BackupResult, error) {
 	start := time.Now()
 	var res BackupResult
@@ -87,9 +101,15 @@ func (s *Store) Backup(ctx context.Context, req BackupRequest, progress Progress
 			return res, fmt.Errorf("backup %q: %w", req.Name, err)
 		}
 	}
+	var spec *speculation
+	if req.Manifest != nil && !s.lockIsWarm() {
+		spec = s.speculate(ctx, req)
+	}
 	waited, err := s.withLock(ctx, lock.Backup, func(ctx context.Context) error {
-		return s.backupLocked(ctx, req, progress, &res)
+		spec.halt() // before anything is written under the lock
+		return s.backupLocked(ctx, req, spec, progress, &res)
 	})
+	spec.halt() // the lock was not obtained: nothing of the backup runs on
 	res.LockWait = waited
 	res.Duration = time.Since(start)
 	if err != nil {
@@ -98,7 +118,10 @@ func (s *Store) Backup(ctx context.Context, req BackupRequest, progress Progress
 	return res, nil
 }
 
-func (s *Store) backupLocked(ctx context.Context, req BackupRequest, progress ProgressFunc, res *BackupResult) error {
+// backupLocked runs under the store lock; spec, if not nil, is a halted
+// speculation whose uploads the backup must not count on without a fresh
+// listing.
+func (s *Store) backupLocked(ctx context.Context, req BackupRequest, spec *speculation, progress ProgressFunc, res *BackupResult) error {
 	meter := newProgressMeter(req.Source.Size(), progress)
 	existing, err := s.loadConfig(ctx, req.Name)
 	switch {
@@ -122,9 +145,11 @@ func (s *Store) backupLocked(ctx context.Context, req BackupRequest, progress Pr
 	// The pool is listed after the placeholder exists: a garbage collector
 	// that honours in-progress markers cannot remove what we then count on.
 	// A resumed backup always lists it afresh, so it sends exactly the
-	// blocks the store lacks.
+	// blocks the store lacks; so does one after a speculation that
+	// uploaded blocks (a GC may have removed them before our lock).
 	maxAge := s.opts.KnownBlocksMaxAge
-	if res.Resumed {
+	specStats, specIDs, kits := spec.result()
+	if res.Resumed || len(specIDs) > 0 {
 		maxAge = 0
 	}
 	if err := s.known.Refresh(ctx, s.tgt, maxAge); err != nil {
@@ -133,7 +158,8 @@ func (s *Store) backupLocked(ctx context.Context, req BackupRequest, progress Pr
 	if err := s.loadBadBlocks(ctx); err != nil {
 		return err
 	}
-	refs, sum, err := s.backupBlocks(ctx, req, meter, res)
+	res.Stats = specStats
+	refs, sum, err := s.backupBlocks(ctx, req, specIDs, kits, meter, res)
 	if err != nil {
 		return err
 	}
@@ -153,11 +179,13 @@ func (s *Store) backupLocked(ctx context.Context, req BackupRequest, progress Pr
 
 // backupBlocks uploads what the pool lacks and returns the cfg's block
 // list and the image's SHA-512: from req.Manifest when set, else by
-// reading and hashing the whole source.
-func (s *Store) backupBlocks(ctx context.Context, req BackupRequest, meter *progressMeter, res *BackupResult) ([]format.BlockRef, string, error) {
+// reading and hashing the whole source. res.Stats holds what a speculation
+// did, whose uploaded IDs are pre and whose workers' kits a manifest
+// backup reuses; the returned stats include it.
+func (s *Store) backupBlocks(ctx context.Context, req BackupRequest, pre map[engine.BlockSum]struct{}, kits []workerKit, meter *progressMeter, res *BackupResult) ([]format.BlockRef, string, error) {
 	conc := s.concurrency(req.Concurrency)
 	if req.Manifest != nil {
-		b := &manifestBackup{s: s, src: req.Source, m: req.Manifest, method: req.Compression, conc: conc, meter: meter}
+		b := &manifestBackup{s: s, src: req.Source, m: req.Manifest, method: req.Compression, conc: conc, meter: meter, pre: pre, kits: kits, stats: res.Stats}
 		refs, err := b.run(ctx)
 		res.Stats = b.stats
 		return refs, req.Manifest.Checksum, err

@@ -23,6 +23,11 @@ type manifestBackup struct {
 	method string
 	conc   int
 	meter  *progressMeter
+	// pre are the blocks a speculation uploaded, already counted in stats
+	// as read and uploaded: found in the pool, they are not counted again.
+	pre map[engine.BlockSum]struct{}
+	// kits are encoders and buffers to use before allocating new ones.
+	kits []workerKit
 
 	mu      sync.Mutex
 	stats   BackupStats
@@ -56,12 +61,12 @@ func (b *manifestBackup) run(ctx context.Context) ([]format.BlockRef, error) {
 	idx := make(chan int)
 	var wg sync.WaitGroup
 	for range min(b.conc, len(todo)) {
-		enc, err := blockcodec.NewEncoder(b.method)
+		kit, err := b.kit()
 		if err != nil {
 			return nil, err
 		}
 		wg.Go(func() {
-			buf := make([]byte, engine.BlockSize)
+			enc, buf := kit.enc, kit.buf
 			for i := range idx {
 				if ctx.Err() != nil {
 					continue
@@ -92,8 +97,25 @@ feed:
 	return refs, nil
 }
 
+// kit returns an encoder and a block buffer for one worker: one a
+// speculation left if any, else new ones.
+func (b *manifestBackup) kit() (workerKit, error) {
+	if n := len(b.kits); n > 0 {
+		k := b.kits[n-1]
+		b.kits = b.kits[:n-1]
+		return k, nil
+	}
+	enc, err := blockcodec.NewEncoder(b.method)
+	if err != nil {
+		return workerKit{}, err
+	}
+	return workerKit{enc: enc, buf: make([]byte, engine.BlockSize)}, nil
+}
+
 // plan builds the block list and picks the blocks to upload: the first
-// offset of each ID the pool lacks. Everything else counts as done.
+// offset of each ID the pool lacks. Everything else counts as done; a
+// block the pool has counts as deduplicated unless this backup's
+// speculation uploaded it (it is counted as uploaded then).
 func (b *manifestBackup) plan() ([]format.BlockRef, []int) {
 	m := b.m
 	refs := make([]format.BlockRef, 0, m.DataBlocks())
@@ -110,13 +132,19 @@ func (b *manifestBackup) plan() ([]format.BlockRef, []int) {
 		hexID := id.String()
 		refs = append(refs, format.BlockRef{Offset: int64(i) * engine.BlockSize, BlockChecksum: hexID})
 		_, dup := seen[id]
-		if dup || b.s.known.Has(hexID) {
+		seen[id] = struct{}{}
+		switch _, pre := b.pre[id]; {
+		case dup:
 			b.stats.Deduplicated++
-			skipped += n
+		case b.s.known.Has(hexID):
+			if !pre {
+				b.stats.Deduplicated++
+			}
+		default:
+			todo = append(todo, i)
 			continue
 		}
-		seen[id] = struct{}{}
-		todo = append(todo, i)
+		skipped += n
 	}
 	b.meter.add(skipped)
 	return refs, todo

@@ -267,3 +267,11 @@ func (s *Store) Close(ctx context.Context) error {
 	s.share.mu.Unlock()
 	return s.dropIdleShared(ctx)
 }
+
+// lockIsWarm reports whether the Store holds a live type-1 lock that an
+// operation starting now would join without the lock protocol's wait.
+func (s *Store) lockIsWarm() bool {
+	s.share.mu.Lock()
+	defer s.share.mu.Unlock()
+	return s.share.cur != nil && s.share.cur.held.Context().Err() == nil
+}

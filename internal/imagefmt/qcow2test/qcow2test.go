@@ -33,12 +33,25 @@ func QemuImg(t testing.TB) string {
 // Run runs qemu-img with args in dir and fails the test on error.
 func Run(t testing.TB, dir string, args ...string) {
 	t.Helper()
-	cmd := exec.Command(QemuImg(t), args...)
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
+	var out []byte
+	var err error
+	for range 3 {
+		cmd := exec.Command(QemuImg(t), args...)
+		cmd.Dir = dir
+		if out, err = cmd.CombinedOutput(); err == nil || !Flaky(out) {
+			break
+		}
+	}
+	if err != nil {
 		t.Fatalf("qemu-img %s: %v: %s", strings.Join(args, " "), err, out)
 	}
 }
+
+// Flaky reports whether qemu-img's output is its known failure on a busy
+// machine: creating a LUKS image, it times PBKDF2 on the CPU to choose an
+// iteration count and gives up with "Unable to get accurate CPU usage"
+// when the process hardly ran. Trying again is the remedy.
+func Flaky(out []byte) bool { return bytes.Contains(out, []byte("Unable to get accurate CPU usage")) }
 
 // HostFile writes a file of size bytes of Marker repeated into dir and
 // returns its path and content: the "host file" a hostile image names.

@@ -101,13 +101,16 @@ func (s *Store) Backup(ctx context.Context, req BackupRequest, progress Progress
 			return res, fmt.Errorf("backup %q: %w", req.Name, err)
 		}
 	}
+	// One meter for the speculation and the locked path: what the
+	// speculation uploads shows as progress while the lock protocol waits.
+	meter := newProgressMeter(req.Source.Size(), progress)
 	var spec *speculation
 	if req.Manifest != nil && !s.lockIsWarm() {
-		spec = s.speculate(ctx, req)
+		spec = s.speculate(ctx, req, meter)
 	}
 	waited, err := s.withLock(ctx, lock.Backup, func(ctx context.Context) error {
 		spec.halt() // before anything is written under the lock
-		return s.backupLocked(ctx, req, spec, progress, &res)
+		return s.backupLocked(ctx, req, spec, meter, &res)
 	})
 	spec.halt() // the lock was not obtained: nothing of the backup runs on
 	res.LockWait = waited
@@ -121,8 +124,7 @@ func (s *Store) Backup(ctx context.Context, req BackupRequest, progress Progress
 // backupLocked runs under the store lock; spec, if not nil, is a halted
 // speculation whose uploads the backup must not count on without a fresh
 // listing.
-func (s *Store) backupLocked(ctx context.Context, req BackupRequest, spec *speculation, progress ProgressFunc, res *BackupResult) error {
-	meter := newProgressMeter(req.Source.Size(), progress)
+func (s *Store) backupLocked(ctx context.Context, req BackupRequest, spec *speculation, meter *progressMeter, res *BackupResult) error {
 	existing, err := s.loadConfig(ctx, req.Name)
 	switch {
 	case err == nil && !existing.InProgress():

@@ -137,9 +137,10 @@ func (b *manifestBackup) plan() ([]format.BlockRef, []int) {
 		case dup:
 			b.stats.Deduplicated++
 		case b.s.known.Has(hexID):
-			if !pre {
-				b.stats.Deduplicated++
+			if pre {
+				continue // the speculation uploaded it and counted its bytes
 			}
+			b.stats.Deduplicated++
 		default:
 			todo = append(todo, i)
 			continue

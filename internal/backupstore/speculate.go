@@ -25,6 +25,7 @@ type speculation struct {
 	name   string
 	method string
 	conc   int
+	meter  *progressMeter // the backup's progress
 
 	cancel context.CancelFunc // stops the listing and the feed: no new block starts
 	done   chan struct{}      // closed when every worker has returned
@@ -42,10 +43,11 @@ type workerKit struct {
 }
 
 // speculate starts the speculation of req (which has a Manifest) and
-// returns at once. Its Puts run under ctx; halt stops it.
-func (s *Store) speculate(ctx context.Context, req BackupRequest) *speculation {
+// returns at once. Its Puts run under ctx; halt stops it. Each block it
+// uploads is counted on meter (the backup's progress).
+func (s *Store) speculate(ctx context.Context, req BackupRequest, meter *progressMeter) *speculation {
 	sp := &speculation{
-		s: s, src: req.Source, m: req.Manifest, name: req.Name, method: req.Compression,
+		s: s, src: req.Source, m: req.Manifest, name: req.Name, method: req.Compression, meter: meter,
 		conc: s.concurrency(req.Concurrency), done: make(chan struct{}),
 		uploaded: make(map[engine.BlockSum]struct{}),
 	}
@@ -175,6 +177,7 @@ func (sp *speculation) upload(ctx context.Context, enc *blockcodec.Encoder, buf 
 		st.BytesUploaded += int64(len(payload))
 		sp.uploaded[sp.m.Blocks[i]] = struct{}{}
 	})
+	sp.meter.add(int64(len(data)))
 	return true
 }
 

@@ -156,9 +156,23 @@ func (b *browser) pageText() string {
 }
 
 // click clicks the first element matching the CSS selector once visible.
+// A live update can re-render the element between finding and clicking
+// it (the node id goes stale); the click is then tried again on the new
+// element, as a user would click the row that is now there.
 func (b *browser) click(sel string) {
 	b.t.Helper()
-	b.do("click "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
+	var err error
+	for range 3 {
+		ctx, cancel := context.WithTimeout(b.ctx, 60*time.Second)
+		err = chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), "given id") {
+			break
+		}
+	}
+	if err != nil {
+		b.t.Fatalf("click %s: %v", sel, err)
+	}
 }
 
 // clickText clicks the visible button or link inside scope (CSS) whose

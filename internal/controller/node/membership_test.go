@@ -191,3 +191,34 @@ func TestUnknownNodeIsNotRequeued(t *testing.T) {
 		t.Fatalf("reconcile of a missing node: %+v %v", res, err)
 	}
 }
+
+// TestHeartbeatRegistersAgainAfterLosingItsLease: a lease that is lost
+// while the daemon runs (revoked here; etcd unreachable for longer than
+// the TTL does the same) is replaced by a new registration.
+func TestHeartbeatRegistersAgainAfterLosingItsLease(t *testing.T) {
+	b := store.NewTestBackend(t)
+	c := observer(t, b)
+	ctx, stop := context.WithCancel(context.Background())
+	if _, err := c.Nodes.Create(ctx, "r", model.Node{Name: "r"}); err != nil {
+		t.Fatal(err)
+	}
+	registered := make(chan struct{}, 4)
+	hb := &Heartbeat{Client: b.Client, NodeID: "r", OnRegistered: func() { registered <- struct{}{} }}
+	if err := hb.Register(ctx); err != nil {
+		t.Fatal(err)
+	}
+	<-registered
+	first := hb.lease
+	done := make(chan struct{})
+	go func() { defer close(done); hb.Run(ctx) }()
+	defer func() { stop(); <-done }()
+	if _, err := b.Client.Revoke(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-registered:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the heartbeat did not register again after its lease was revoked")
+	}
+	waitState(t, c, "r", model.NodeUp)
+}

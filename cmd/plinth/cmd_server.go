@@ -22,6 +22,7 @@ func (a *app) serverCommand() *cobra.Command {
 		if err != nil {
 			return err
 		}
+		opts.Version = version
 		return server.Run(cmd.Context(), opts)
 	}
 	return cmd

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -37,9 +38,34 @@ func (s *Server) withLiveCapacity(ctx context.Context, n model.Node) model.Node 
 	return n
 }
 
-func toNode(n model.Node) apitypes.Node {
+// copyCount is how many copies of backing images a node holds.
+type copyCount struct{ all, ready int }
+
+// copiesByNode counts every backing image's copies by the node they are on.
+func (s *Server) copiesByNode(ctx context.Context) (map[string]copyCount, error) {
+	bis, _, err := s.d.BIs.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]copyCount{}
+	for _, bi := range bis {
+		for _, c := range bi.Value.Status.Copies {
+			n := out[c.NodeID]
+			n.all++
+			if c.State == apitypes.StateReady {
+				n.ready++
+			}
+			out[c.NodeID] = n
+		}
+	}
+	return out, nil
+}
+
+func toNode(n model.Node, copies copyCount) apitypes.Node {
 	out := apitypes.Node{Name: n.Name, Address: n.Address, AllowScheduling: true,
-		Disks: map[string]apitypes.DiskInfo{}, Conditions: map[string]apitypes.Condition{}, Tags: []string{}}
+		Disks: map[string]apitypes.DiskInfo{}, Conditions: map[string]apitypes.Condition{}, Tags: []string{},
+		State: n.Status.State, StateSince: formatTime(n.Status.StateSince), Version: n.Status.Version,
+		Copies: copies.all, ReadyCopies: copies.ready}
 	for name, spec := range n.Disks {
 		st := n.Status.Disks[name]
 		spec.Tags = nonNilSlice(spec.Tags)
@@ -49,8 +75,22 @@ func toNode(n model.Node) apitypes.Node {
 			Conditions: diskConditions(st, spec),
 		}
 	}
-	out.Conditions["Ready"] = apitypes.Condition{Type: "Ready", Status: "True"}
+	out.Conditions["Ready"] = nodeReady(n)
 	return out
+}
+
+// nodeReady is Longhorn's node Ready condition from the node's state.
+func nodeReady(n model.Node) apitypes.Condition {
+	c := apitypes.Condition{Type: "Ready", Status: "True", LastTransitionTime: formatTime(n.Status.StateSince)}
+	switch n.Status.State {
+	case model.NodeUp:
+	case model.NodeDown:
+		c.Status, c.Reason = "False", "NodeDown"
+		c.Message = fmt.Sprintf("node %s has held no lease since %s: its plinth daemon stopped or cannot reach etcd", n.Name, formatTime(n.Status.StateSince))
+	default:
+		c.Status, c.Reason, c.Message = "Unknown", "NodeStateUnknown", fmt.Sprintf("no node has looked at node %s's lease yet", n.Name)
+	}
+	return c
 }
 
 func diskConditions(st model.DiskStatus, spec apitypes.DiskSpec) map[string]apitypes.Condition {
@@ -74,9 +114,14 @@ func (s *Server) listNodes(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, r, err)
 		return
 	}
+	copies, err := s.copiesByNode(r.Context())
+	if err != nil {
+		writeErr(w, r, err)
+		return
+	}
 	out := make([]apitypes.Node, 0, len(list))
 	for _, n := range list {
-		out = append(out, toNode(s.withLiveCapacity(r.Context(), n.Value)))
+		out = append(out, toNode(s.withLiveCapacity(r.Context(), n.Value), copies[n.Name]))
 	}
 	s.schemas.WriteCollection(w, r, schemaNode, out)
 }
@@ -88,7 +133,12 @@ func (s *Server) getNode(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, r, err)
 		return
 	}
-	res := toNode(s.withLiveCapacity(r.Context(), n.Value))
+	copies, err := s.copiesByNode(r.Context())
+	if err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	res := toNode(s.withLiveCapacity(r.Context(), n.Value), copies[name])
 	s.schemas.WriteResource(w, r, http.StatusOK, schemaNode, &res)
 }
 

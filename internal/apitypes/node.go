@@ -25,6 +25,16 @@ type Node struct {
 	Disks           map[string]DiskInfo  `json:"disks"`
 	Conditions      map[string]Condition `json:"conditions"`
 	Tags            []string             `json:"tags"`
+	// plinth's additions. State is "up" while the node holds its etcd
+	// lease and "down" once the lease lapsed ("" before any node looked);
+	// StateSince (RFC 3339) is when that began. Address above is the
+	// node's advertise URL. Copies counts the backing-image copies on the
+	// node's disks, ReadyCopies the ready ones among them.
+	State       string `json:"state"`
+	StateSince  string `json:"stateSince"`
+	Version     string `json:"version"`
+	Copies      int    `json:"copies"`
+	ReadyCopies int    `json:"readyCopies"`
 }
 
 // DiskSpec is what a user sets for a disk in diskUpdate.

@@ -10,11 +10,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/plinth-storage/plinth/internal/apitypes"
 )
 
-// NodeList prints every node.
+// NodeList prints every node: its state (up/down) and since when, its
+// advertise address, version, disks and copies (ready/all).
 func NodeList(ctx context.Context, env *Env) error {
 	nodes, err := env.Client.ListNodes(ctx)
 	if err != nil {
@@ -23,11 +25,28 @@ func NodeList(ctx context.Context, env *Env) error {
 	if env.json() {
 		return printJSON(env.Out, nodes)
 	}
-	t := newTable(env.Out, "NAME", "ADDRESS", "READY", "SCHEDULABLE", "DISKS")
+	t := newTable(env.Out, "NAME", "STATE", "SINCE", "ADDRESS", "VERSION", "DISKS", "COPIES")
 	for _, n := range nodes {
-		t.row(n.Name, n.Address, n.Conditions["Ready"].Status, strconv.FormatBool(n.AllowScheduling), strconv.Itoa(len(n.Disks)))
+		t.row(n.Name, orDash(n.State), sinceText(n.StateSince, time.Now()), orDash(n.Address), orDash(n.Version),
+			strconv.Itoa(len(n.Disks)), fmt.Sprintf("%d/%d", n.ReadyCopies, n.Copies))
 	}
 	return t.flush()
+}
+
+// sinceText shows an RFC 3339 time as itself and how long ago it was.
+func sinceText(stamp string, now time.Time) string {
+	at, err := time.Parse(time.RFC3339, stamp)
+	if err != nil {
+		return orDash(stamp)
+	}
+	return fmt.Sprintf("%s (%s ago)", stamp, now.Sub(at).Truncate(time.Second))
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 // NodeGet prints a node and its disks.
@@ -43,7 +62,9 @@ func printNode(env *Env, n *apitypes.Node) error {
 	if env.json() {
 		return printJSON(env.Out, n)
 	}
-	err := details(env.Out, "Name", n.Name, "Address", n.Address, "Ready", n.Conditions["Ready"].Status,
+	err := details(env.Out, "Name", n.Name, "State", orDash(n.State), "Since", sinceText(n.StateSince, time.Now()),
+		"Address", n.Address, "Version", orDash(n.Version), "Copies", fmt.Sprintf("%d ready of %d", n.ReadyCopies, n.Copies),
+		"Ready", n.Conditions["Ready"].Status,
 		"Schedulable", strconv.FormatBool(n.AllowScheduling), "Tags", strings.Join(n.Tags, ","))
 	if err != nil {
 		return err

@@ -22,6 +22,7 @@ const (
 	flagAllowHosts    = "allowed-hosts"
 	flagSecretsKey    = "secrets-key-file"
 	flagPprof         = "pprof"
+	flagAdvertiseURL  = "advertise-url"
 )
 
 // TokenEnv is the only way to give the API token: never a flag, so it does
@@ -38,6 +39,7 @@ type ServerFlags struct {
 	origins, hosts      string
 	secretsKey          string
 	pprof               bool
+	advertiseURL        string
 }
 
 // AddServerFlags defines the server's flags on fs.
@@ -55,6 +57,7 @@ func AddServerFlags(fs *pflag.FlagSet) *ServerFlags {
 	fs.StringVar(&sf.hosts, flagAllowHosts, "", "comma-separated extra host names the Host header may carry (the listen address, localhost and loopback addresses are always allowed)")
 	fs.StringVar(&sf.secretsKey, flagSecretsKey, "", "file with the keys that encrypt secret values in etcd (default <data-dir>/secrets.key, created 0600 when absent)")
 	fs.BoolVar(&sf.pprof, flagPprof, false, "serve Go's profiles under /debug/pprof/ (behind the API token, like every route) for performance work")
+	fs.StringVar(&sf.advertiseURL, flagAdvertiseURL, "", "URL other nodes use for this node's API (default http://<listen address>; set it when listening on 0.0.0.0 or behind NAT)")
 	return sf
 }
 
@@ -64,7 +67,7 @@ func AddServerFlags(fs *pflag.FlagSet) *ServerFlags {
 // empty (the default target URL), so the rules live in one place.
 func (sf *ServerFlags) Options(lookup func(string) (string, bool)) (server.Options, error) {
 	err := ApplyEnv(sf.fs, lookup, flagDataDir, flagListen, flagNodeID, flagEtcdEndpoints, flagInsecure,
-		flagLogLevel, flagDefaultTarget, flagAllowOrigins, flagAllowHosts, flagSecretsKey, flagPprof)
+		flagLogLevel, flagDefaultTarget, flagAllowOrigins, flagAllowHosts, flagSecretsKey, flagPprof, flagAdvertiseURL)
 	if err != nil {
 		return server.Options{}, err
 	}
@@ -72,6 +75,7 @@ func (sf *ServerFlags) Options(lookup func(string) (string, bool)) (server.Optio
 		InsecureAllowPrivateSources: sf.insecure, LogLevel: sf.logLevel,
 		DefaultBackupTarget: sf.defTarget, SecretsKeyFile: sf.secretsKey, Pprof: sf.pprof,
 		EtcdEndpoints: splitList(sf.etcd), AllowedOrigins: splitList(sf.origins), AllowedHosts: splitList(sf.hosts)}
+	o.AdvertiseURL = sf.advertiseURL
 	o.Token, _ = lookup(TokenEnv)
 	return o, nil
 }

@@ -41,12 +41,13 @@ func TestServerOptionsFlagsBeatEnvBeatDefaults(t *testing.T) {
 		"PLINTH_LOG_LEVEL":                      "debug",
 		"PLINTH_DEFAULT_BACKUP_TARGET":          "s3://b@r/",
 		"PLINTH_TOKEN":                          "tok",
+		"PLINTH_ADVERTISE_URL":                  "http://10.0.0.5:9600",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if o.Listen != "127.0.0.1:9600" || o.DataDir != "/srv/plinth" || o.NodeID != "n7" || !o.InsecureAllowPrivateSources ||
-		o.LogLevel != "debug" || o.DefaultBackupTarget != "s3://b@r/" || o.Token != "tok" ||
+		o.LogLevel != "debug" || o.DefaultBackupTarget != "s3://b@r/" || o.Token != "tok" || o.AdvertiseURL != "http://10.0.0.5:9600" ||
 		!slices.Equal(o.EtcdEndpoints, []string{"http://a:2379", "http://b:2379"}) {
 		t.Fatalf("options: %+v", o)
 	}

@@ -16,6 +16,16 @@ const (
 	KindBackupTargets = "backuptargets"
 	KindBackups       = "backupbackingimages"
 	KindSecrets       = "secrets"
+	// KindNodeLeases holds one key per live daemon, /plinth/nodeleases/<node>,
+	// attached to that daemon's etcd lease: etcd deletes it when the lease
+	// lapses. Its value is a NodeRegistration.
+	KindNodeLeases = "nodeleases"
+)
+
+// Node states (NodeStatus.State).
+const (
+	NodeUp   = "up"
+	NodeDown = "down"
 )
 
 // BackingImage is a named, immutable image and where its copies live.
@@ -90,7 +100,9 @@ func (b *BackingImage) ReadyCopies() int {
 	return n
 }
 
-// Node is one plinth node and its disks (keyed by disk name).
+// Node is one plinth node and its disks (keyed by disk name). Address is
+// the URL other nodes use for its API (--advertise-url), recorded by the
+// node itself when it starts.
 type Node struct {
 	Name    string                       `json:"name"`
 	Address string                       `json:"address"`
@@ -98,9 +110,31 @@ type Node struct {
 	Status  NodeStatus                   `json:"status"`
 }
 
-// NodeStatus is what the node controller observed of each disk.
+// NodeStatus is what the node controllers observed: this node's disks
+// (written by the node itself) and its membership (written by any live
+// node that sees its lease key come or go).
 type NodeStatus struct {
 	Disks map[string]DiskStatus `json:"disks"`
+	// State is NodeUp while the node's lease key exists, NodeDown once it
+	// is gone; empty until a node controller has looked.
+	State string `json:"state,omitempty"`
+	// StateSince is when State began: for up, when the node registered
+	// (its own clock); for down, when a live node saw the lease gone.
+	StateSince time.Time `json:"stateSince,omitempty"`
+	// Version is the plinth version the node registered with.
+	Version string `json:"version,omitempty"`
+	// StateRevision is the etcd revision of the lease view that decided
+	// State; a writer whose view is older leaves the record alone, so a
+	// stale observer cannot undo a newer one.
+	StateRevision int64 `json:"stateRevision,omitempty"`
+}
+
+// NodeRegistration is the value of a node's lease key: what the node
+// said about itself when it registered.
+type NodeRegistration struct {
+	Address      string    `json:"address"`
+	Version      string    `json:"version"`
+	RegisteredAt time.Time `json:"registeredAt"`
 }
 
 // DiskStatus is one disk's identity, capacity and health. Pressure says

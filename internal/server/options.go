@@ -1,6 +1,8 @@
 // Package server assembles the plinth daemon: etcd, store, controllers, API.
 package server
 
+import "time"
+
 // Options are the daemon's settings, one per `plinth server` flag. Every
 // flag also reads PLINTH_<NAME> from the environment (e.g. PLINTH_DATA_DIR).
 type Options struct {
@@ -38,6 +40,16 @@ type Options struct {
 	// SecretsKeyFile holds the keys that encrypt secret values in etcd.
 	// Default "<data-dir>/secrets.key", created 0600 when absent.
 	SecretsKeyFile string
+	// AdvertiseURL is the URL other nodes use for this node's API, recorded
+	// on the node. Default: http://<listen address> (a wildcard address is
+	// replaced by the host name).
+	AdvertiseURL string
+	// Version is the plinth version this node registers with (default: the
+	// module version of the build, or "dev").
+	Version string
+	// LeaseTTL is the node lease's time to live (default 12 s): a node that
+	// dies without a clean stop shows down within about this long.
+	LeaseTTL time.Duration
 	// Pprof serves Go's runtime profiles under /debug/pprof/, behind the
 	// same token and request guard as the API.
 	Pprof bool

@@ -47,7 +47,8 @@ func Run(ctx context.Context, opts Options) (err error) {
 		return err
 	}
 	defer backend.Close()
-	d, err := assemble(ctx, opts, backend, log, lis.Addr().String())
+	opts.AdvertiseURL = advertiseURL(opts.AdvertiseURL, lis.Addr())
+	d, err := assemble(ctx, opts, backend, log, opts.AdvertiseURL)
 	if err != nil {
 		return err
 	}
@@ -92,7 +93,7 @@ func assemble(ctx context.Context, opts Options, backend *store.Backend, log *sl
 	if err != nil {
 		return nil, err
 	}
-	d.nodeCtl = &node.Controller{Nodes: nodes, NodeID: opts.NodeID, Registry: d.disks, Log: log, Settings: d.settings, StageDir: stage}
+	d.nodeCtl = &node.Controller{Nodes: nodes, Members: &node.Members{Client: cli}, NodeID: opts.NodeID, Registry: d.disks, Log: log, Settings: d.settings, StageDir: stage}
 	d.nodeRun = runner.New("node", d.nodeCtl, log)
 	d.biCtl = &backingimage.Controller{
 		BIs: d.bis, Settings: d.settings, Disks: d.disks, NodeID: opts.NodeID,
@@ -144,6 +145,11 @@ func (d *daemon) serve(ctx context.Context, lis net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go d.nodeRun.Run(ctx, 1)
+	waitMembership, err := d.startMembership(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { cancel(); waitMembership() }()
 	if err := d.recoverDisks(ctx); err != nil {
 		return err
 	}
@@ -225,7 +231,7 @@ func (d *daemon) onEvent(ctx context.Context) func(store.Event) {
 		switch e.Kind {
 		case model.KindBackingImages:
 			d.biRun.Enqueue(e.Name)
-		case model.KindNodes:
+		case model.KindNodes, model.KindNodeLeases:
 			d.nodeRun.Enqueue(e.Name)
 		case model.KindSettings: // the disk reserve or the scrub settings may have changed
 			d.nodeRun.Enqueue(d.opts.NodeID)
@@ -286,6 +292,9 @@ func (o Options) withDefaults() (Options, error) {
 		if o.NodeID, err = os.Hostname(); err != nil || o.NodeID == "" {
 			o.NodeID = "node-1"
 		}
+	}
+	if o.AdvertiseURL, err = checkAdvertiseURL(o.AdvertiseURL); err != nil {
+		return o, err
 	}
 	if o.LogLevel == "" {
 		o.LogLevel = "info"

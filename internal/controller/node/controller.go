@@ -27,10 +27,14 @@ const DefaultDiskName = "default-disk"
 // recheck is how often disks are re-examined without any event.
 const recheck = 30 * time.Second
 
-// Controller reconciles this node's record.
+// Controller reconciles this node's record (its disks) and the membership
+// state of every node's record (see reconcileMembership).
 type Controller struct {
-	Nodes    *store.Kind[model.Node]
-	NodeID   string
+	Nodes  *store.Kind[model.Node]
+	NodeID string
+	// Members reads the nodes' lease keys; nil leaves State alone (tests
+	// of the disk work alone).
+	Members  *Members
 	Registry *Registry
 	Log      *slog.Logger
 	// Settings holds the disk reserve setting; nil means its default.
@@ -78,11 +82,20 @@ func (c *Controller) EnsureNode(ctx context.Context, dataDir, address string) er
 	return err
 }
 
-// Reconcile opens every disk of this node, records its status, and
-// publishes the ready ones to the Registry.
+// Reconcile sets any node's state from its lease key and, for this node,
+// opens every disk, records its status, and publishes the ready ones to
+// the Registry. Every node is looked at again after recheck, so a missed
+// lease event cannot leave a state wrong for long.
 func (c *Controller) Reconcile(ctx context.Context, key string) (runner.Result, error) {
+	gone, err := c.reconcileMembership(ctx, key)
+	if err != nil {
+		return runner.Result{}, err
+	}
 	if key != c.NodeID {
-		return runner.Result{}, nil
+		if gone {
+			return runner.Result{}, nil // a removed node needs no more looks
+		}
+		return runner.Result{RequeueAfter: recheck}, nil
 	}
 	c.reconciling.Lock()
 	defer c.reconciling.Unlock()

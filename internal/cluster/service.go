@@ -208,7 +208,7 @@ func unavailable(what string, err error) error {
 	if errors.Is(err, rpctypes.ErrPeerURLExist) || errors.Is(err, rpctypes.ErrGRPCPeerURLExist) {
 		return &errkind.Error{Kind: errkind.KindConflict, Msg: what + ": " + err.Error(), Err: err}
 	}
-	return &errkind.Error{Kind: errkind.KindUnavailable, Msg: what + ": " + err.Error() + " (retry; a member added a moment ago may not have started yet)", Err: err}
+	return &errkind.Error{Kind: errkind.KindUnavailable, Msg: what + ": " + err.Error() + " (etcd refuses membership changes while a member added a moment ago has not started, or a member has been connected for less than 5 s: retry shortly)", Err: err}
 }
 
 func clientURLs(members []*etcdserverpb.Member) []string {

@@ -34,9 +34,10 @@ type MemberConfig struct {
 	Log *slog.Logger
 }
 
-// ErrRemovedMember is returned by StartMember when the member's peers say
+// ErrRemovedMember is returned by StartMember when the member stops while
+// starting, which is what happens when its peers say
 // it was removed from the cluster: its data directory cannot be used again.
-var ErrRemovedMember = errors.New("this etcd member was removed from its cluster")
+var ErrRemovedMember = errors.New("the etcd member stopped; its cluster may have removed it")
 
 // EtcdDir is where the embedded etcd of a daemon with data dir dir lives.
 func EtcdDir(dir string) string { return filepath.Join(dir, "etcd") }
@@ -98,20 +99,30 @@ func StartMember(ctx context.Context, c MemberConfig) (*Backend, error) {
 }
 
 func waitReady(ctx context.Context, e *embed.Etcd) error {
+	dir := e.Config().Dir
+	// etcd stops a member its peers report as removed before it is ready;
+	// its serving goroutines may report that stop (Err) before StopNotify.
+	stopped := func(cause error) error {
+		return fmt.Errorf("embedded etcd in %s stopped while starting (%v): if this node was removed from the cluster "+
+			"(plinth cluster remove-member) it must join again: %w; move %s aside and start with --join",
+			dir, cause, ErrRemovedMember, dir)
+	}
 	select {
 	case <-e.Server.ReadyNotify():
 		return nil
 	case <-e.Server.StopNotify():
-		// etcd stops a member its peers report as removed before it is ready.
-		return fmt.Errorf("embedded etcd in %s stopped while starting: %w; "+
-			"if this node was removed (plinth node remove), move %s aside and start again with --join",
-			e.Config().Dir, ErrRemovedMember, e.Config().Dir)
+		return stopped(errors.New("server stopped"))
 	case err := <-e.Err():
-		return fmt.Errorf("embedded etcd in %s failed while starting: %w", e.Config().Dir, err)
+		select {
+		case <-e.Server.StopNotify():
+			return stopped(err)
+		case <-time.After(5 * time.Second):
+			return fmt.Errorf("embedded etcd in %s failed while starting: %w", dir, err)
+		}
 	case <-ctx.Done():
 		return fmt.Errorf("start embedded etcd: %w", ctx.Err())
 	case <-time.After(60 * time.Second):
 		return fmt.Errorf("embedded etcd in %s did not become ready within 60s "+
-			"(a joining or restarted member needs a quorum of its cluster's members running)", e.Config().Dir)
+			"(a joining or restarted member needs a quorum of its cluster's members running)", dir)
 	}
 }

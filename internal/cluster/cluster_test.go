@@ -1,6 +1,7 @@
 package cluster_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plinth-storage/plinth/internal/client"
 	"github.com/plinth-storage/plinth/internal/cluster"
 	"github.com/plinth-storage/plinth/internal/testenv"
 )
@@ -91,5 +93,43 @@ func TestJoinWrongToken(t *testing.T) {
 	ms := n1.startedMembers(t, 1)
 	if b, _ := json.Marshal(ms); strings.Contains(string(b), "intruder") || strings.Contains(string(b), "bad") {
 		t.Errorf("a refused join added a member: %s", b)
+	}
+}
+
+// TestJoinWithAPIToken joins a node whose API requires PLINTH_TOKEN (the
+// joiner sends its own, the same) and removes it again through the client
+// the CLI uses.
+func TestJoinWithAPIToken(t *testing.T) {
+	const apiToken = "api-token-for-the-test"
+	n1 := newNode(t, "n1", token, "")
+	n1.opts.Token = apiToken
+	n1.start()
+	n2 := newNode(t, "n2", token, n1.URL)
+	n2.opts.Token = apiToken
+	n2.start()
+	c := client.New(n1.URL, client.WithToken(apiToken))
+	testenv.Eventually(t, 60*time.Second, "2 started members", func() (bool, string) {
+		ms, err := c.ClusterMembers(context.Background())
+		if err != nil {
+			return false, err.Error()
+		}
+		started := 0
+		for _, m := range ms {
+			if m.Started {
+				started++
+			}
+		}
+		return started == 2, fmt.Sprint(ms)
+	})
+	if err := client.New(n1.URL).RemoveClusterMember(context.Background(), "n2"); err == nil {
+		t.Fatal("removing a member without the API token succeeded")
+	}
+	n2.stop()
+	testenv.Eventually(t, 30*time.Second, "n2's member to be removed", func() (bool, string) {
+		err := c.RemoveClusterMember(context.Background(), "n2")
+		return err == nil, fmt.Sprint(err)
+	})
+	if ms, err := c.ClusterMembers(context.Background()); err != nil || len(ms) != 1 {
+		t.Fatalf("after removing n2: %v %v", ms, err)
 	}
 }

@@ -3,6 +3,7 @@ package cluster_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -124,11 +125,21 @@ func TestJoinWithAPIToken(t *testing.T) {
 	if err := client.New(n1.URL).RemoveClusterMember(context.Background(), "n2"); err == nil {
 		t.Fatal("removing a member without the API token succeeded")
 	}
-	n2.stop()
+	// A running member is removed (a 2-member cluster with one down has
+	// no quorum to remove it); its daemon then stops, saying why.
 	testenv.Eventually(t, 30*time.Second, "n2's member to be removed", func() (bool, string) {
 		err := c.RemoveClusterMember(context.Background(), "n2")
 		return err == nil, fmt.Sprint(err)
 	})
+	select {
+	case err := <-n2.done:
+		n2.cancel = nil
+		if !errors.Is(err, cluster.ErrEtcdStopped) {
+			t.Errorf("n2 after its removal: %v, want %v", err, cluster.ErrEtcdStopped)
+		}
+	case <-time.After(60 * time.Second):
+		t.Error("n2 kept running for 60 s after its etcd member was removed")
+	}
 	if ms, err := c.ClusterMembers(context.Background()); err != nil || len(ms) != 1 {
 		t.Fatalf("after removing n2: %v %v", ms, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"go.etcd.io/etcd/api/v3/etcdserverpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
@@ -16,6 +17,10 @@ import (
 
 	"github.com/plinth-storage/plinth/internal/errkind"
 )
+
+// changeTimeout bounds a member change: without a quorum (a 2-member
+// cluster with one member down) it can never commit.
+const changeTimeout = 15 * time.Second
 
 // DefaultMaxMembers is how many voting etcd members a cluster gets when no
 // maximum is set; later joiners become clients.
@@ -127,7 +132,9 @@ func (s *Service) Join(ctx context.Context, auth string, body []byte) (*JoinResp
 	if voting >= s.max {
 		return &JoinResponse{Role: RoleClient, ClientURLs: clientURLs(list.Members)}, nil
 	}
-	added, err := s.cli.MemberAdd(ctx, []string{req.PeerURL})
+	cctx, cancel := context.WithTimeout(ctx, changeTimeout)
+	defer cancel()
+	added, err := s.cli.MemberAdd(cctx, []string{req.PeerURL})
 	if err != nil {
 		return nil, unavailable("add the etcd member", err)
 	}
@@ -185,7 +192,9 @@ func (s *Service) RemoveMember(ctx context.Context, name string) error {
 		if len(list.Members) == 1 {
 			return &errkind.Error{Kind: errkind.KindConflict, Msg: "refusing to remove the cluster's last etcd member"}
 		}
-		if _, err := s.cli.MemberRemove(ctx, m.ID); err != nil {
+		cctx, cancel := context.WithTimeout(ctx, changeTimeout)
+		defer cancel()
+		if _, err := s.cli.MemberRemove(cctx, m.ID); err != nil {
 			return unavailable("remove etcd member "+name, err)
 		}
 		return nil
@@ -208,7 +217,7 @@ func unavailable(what string, err error) error {
 	if errors.Is(err, rpctypes.ErrPeerURLExist) || errors.Is(err, rpctypes.ErrGRPCPeerURLExist) {
 		return &errkind.Error{Kind: errkind.KindConflict, Msg: what + ": " + err.Error(), Err: err}
 	}
-	return &errkind.Error{Kind: errkind.KindUnavailable, Msg: what + ": " + err.Error() + " (etcd refuses membership changes while a member added a moment ago has not started, or a member has been connected for less than 5 s: retry shortly)", Err: err}
+	return &errkind.Error{Kind: errkind.KindUnavailable, Msg: what + ": " + err.Error() + " (etcd needs a quorum of its members running to change members, and refuses membership changes while a member added a moment ago has not started, or a member has been connected for less than 5 s: retry shortly)", Err: err}
 }
 
 func clientURLs(members []*etcdserverpb.Member) []string {

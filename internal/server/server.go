@@ -48,11 +48,12 @@ func Run(ctx context.Context, opts Options) (err error) {
 		return err
 	}
 	defer backend.Close()
+	ctx, etcdStopped := cluster.StopWhenEtcdStops(ctx, backend)
 	d, err := assemble(ctx, opts, backend, log, lis.Addr().String())
 	if err != nil {
-		return err
+		return etcdStopped(err)
 	}
-	return d.serve(ctx, lis)
+	return etcdStopped(d.serve(ctx, lis))
 }
 
 func openBackend(ctx context.Context, opts Options, log *slog.Logger) (*store.Backend, error) {

@@ -39,7 +39,7 @@ func (a *app) rootCommand() *cobra.Command {
 	pf.DurationVar(&a.global.Timeout, "timeout", 30*time.Second, "limit for each API call (not uploads, downloads or --wait); 0 for none")
 	pf.BoolVar(&a.global.Progress, "progress", false, "draw progress bars even when stdout is not a terminal (--progress=false: never)")
 	root.AddCommand(a.serverCommand(), a.versionCommand(), a.imageCommand(), a.nodeCommand(),
-		a.backupCommand(), a.targetCommand(), a.secretCommand(), a.settingCommand(), a.diskCommand())
+		a.backupCommand(), a.targetCommand(), a.secretCommand(), a.settingCommand(), a.diskCommand(), a.clusterCommand())
 	return root
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/plinth-storage/plinth/internal/api/rancher"
+	"github.com/plinth-storage/plinth/internal/cluster"
 	"github.com/plinth-storage/plinth/internal/controller/backingimage"
 	"github.com/plinth-storage/plinth/internal/controller/node"
 	"github.com/plinth-storage/plinth/internal/controller/runner"
@@ -61,6 +62,8 @@ type Deps struct {
 	Verify func(ctx context.Context, name string) error
 	// Extra registers further routes (e.g. the web UI) on the same mux.
 	Extra func(mux *http.ServeMux)
+	// Cluster serves joins and etcd membership; nil answers them 503.
+	Cluster *cluster.Service
 }
 
 // Server is the API's HTTP handler.
@@ -125,6 +128,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/events", s.serveEvents)
 	mux.HandleFunc("GET /v1/ws/{type}", s.serveWebsocket)
 	mux.HandleFunc("GET /v1/ws/{period}/{type}", s.serveWebsocket)
+	s.clusterRoutes(mux)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

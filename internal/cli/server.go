@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/plinth-storage/plinth/internal/cluster"
 	"github.com/plinth-storage/plinth/internal/server"
 )
 
@@ -23,6 +24,12 @@ const (
 	flagSecretsKey    = "secrets-key-file"
 	flagPprof         = "pprof"
 	flagAdvertiseURL  = "advertise-url"
+	// Embedded etcd cluster (docs/cluster-embedded.md).
+	flagClusterTokenFile = "cluster-token-file"
+	flagPeerListen       = "etcd-peer-listen"
+	flagClientListen     = "etcd-client-listen"
+	flagJoin             = "join"
+	flagMaxMembers       = "etcd-max-members"
 )
 
 // TokenEnv is the only way to give the API token: never a flag, so it does
@@ -40,6 +47,12 @@ type ServerFlags struct {
 	secretsKey          string
 	pprof               bool
 	advertiseURL        string
+	cluster             clusterFlags
+}
+
+type clusterFlags struct {
+	tokenFile, peer, client, join string
+	maxMembers                    int
 }
 
 // AddServerFlags defines the server's flags on fs.
@@ -58,6 +71,11 @@ func AddServerFlags(fs *pflag.FlagSet) *ServerFlags {
 	fs.StringVar(&sf.secretsKey, flagSecretsKey, "", "file with the keys that encrypt secret values in etcd (default <data-dir>/secrets.key, created 0600 when absent)")
 	fs.BoolVar(&sf.pprof, flagPprof, false, "serve Go's profiles under /debug/pprof/ (behind the API token, like every route) for performance work")
 	fs.StringVar(&sf.advertiseURL, flagAdvertiseURL, "", "URL other nodes use for this node's API (default http://<listen address>; set it when listening on 0.0.0.0 or behind NAT)")
+	fs.StringVar(&sf.cluster.tokenFile, flagClusterTokenFile, "", "file (mode 0600) holding the cluster token that joins are authenticated with (or set PLINTH_CLUSTER_TOKEN)")
+	fs.StringVar(&sf.cluster.peer, flagPeerListen, "", "HOST:PORT of this node's embedded etcd peer listener, reachable by the other nodes (forms an embedded etcd cluster)")
+	fs.StringVar(&sf.cluster.client, flagClientListen, "", "HOST:PORT of this node's etcd client listener, reachable by the other nodes (default: the peer host and the peer port minus one)")
+	fs.StringVar(&sf.cluster.join, flagJoin, "", "API URL of a running node to join the cluster through, e.g. http://10.0.0.5:9500 (only on first start; a restart uses the etcd data in --data-dir)")
+	fs.IntVar(&sf.cluster.maxMembers, flagMaxMembers, 3, "most voting etcd members this node admits when others join; later joiners become etcd clients")
 	return sf
 }
 
@@ -67,7 +85,8 @@ func AddServerFlags(fs *pflag.FlagSet) *ServerFlags {
 // empty (the default target URL), so the rules live in one place.
 func (sf *ServerFlags) Options(lookup func(string) (string, bool)) (server.Options, error) {
 	err := ApplyEnv(sf.fs, lookup, flagDataDir, flagListen, flagNodeID, flagEtcdEndpoints, flagInsecure,
-		flagLogLevel, flagDefaultTarget, flagAllowOrigins, flagAllowHosts, flagSecretsKey, flagPprof, flagAdvertiseURL)
+		flagLogLevel, flagDefaultTarget, flagAllowOrigins, flagAllowHosts, flagSecretsKey, flagPprof, flagAdvertiseURL,
+		flagClusterTokenFile, flagPeerListen, flagClientListen, flagJoin, flagMaxMembers)
 	if err != nil {
 		return server.Options{}, err
 	}
@@ -77,6 +96,11 @@ func (sf *ServerFlags) Options(lookup func(string) (string, bool)) (server.Optio
 		EtcdEndpoints: splitList(sf.etcd), AllowedOrigins: splitList(sf.origins), AllowedHosts: splitList(sf.hosts)}
 	o.AdvertiseURL = sf.advertiseURL
 	o.Token, _ = lookup(TokenEnv)
+	c := sf.cluster
+	o.Cluster = server.ClusterOptions{PeerListen: c.peer, ClientListen: c.client, Join: c.join, MaxMembers: c.maxMembers}
+	if o.Cluster.Token, err = cluster.ReadToken(c.tokenFile, lookup); err != nil {
+		return server.Options{}, err
+	}
 	return o, nil
 }
 

@@ -53,4 +53,22 @@ type Options struct {
 	// Pprof serves Go's runtime profiles under /debug/pprof/, behind the
 	// same token and request guard as the API.
 	Pprof bool
+	// Cluster forms an embedded etcd cluster (docs/cluster-embedded.md).
+	Cluster ClusterOptions
+}
+
+// ClusterOptions are the flags that form an embedded etcd cluster.
+type ClusterOptions struct {
+	// Token is the cluster token (--cluster-token-file or
+	// PLINTH_CLUSTER_TOKEN; never a flag value, never logged).
+	Token string
+	// PeerListen (--etcd-peer-listen) and ClientListen
+	// (--etcd-client-listen) are HOST:PORT of this node's etcd listeners,
+	// also advertised to the other nodes.
+	PeerListen, ClientListen string
+	// Join (--join) is the API URL of a running node to join through.
+	Join string
+	// MaxMembers (--etcd-max-members) caps the voting etcd members this
+	// node admits; later joiners become clients. Default 3.
+	MaxMembers int
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/plinth-storage/plinth/internal/api"
 	"github.com/plinth-storage/plinth/internal/api/rancher"
+	"github.com/plinth-storage/plinth/internal/cluster"
 	"github.com/plinth-storage/plinth/internal/controller/backingimage"
 	"github.com/plinth-storage/plinth/internal/controller/node"
 	"github.com/plinth-storage/plinth/internal/controller/runner"
@@ -47,19 +48,19 @@ func Run(ctx context.Context, opts Options) (err error) {
 		return err
 	}
 	defer backend.Close()
+	ctx, etcdStopped := cluster.StopWhenEtcdStops(ctx, backend)
 	opts.AdvertiseURL = advertiseURL(opts.AdvertiseURL, lis.Addr())
 	d, err := assemble(ctx, opts, backend, log, opts.AdvertiseURL)
 	if err != nil {
-		return err
+		return etcdStopped(err)
 	}
-	return d.serve(ctx, lis)
+	return etcdStopped(d.serve(ctx, lis))
 }
 
 func openBackend(ctx context.Context, opts Options, log *slog.Logger) (*store.Backend, error) {
-	if len(opts.EtcdEndpoints) > 0 {
-		return store.Connect(ctx, opts.EtcdEndpoints)
-	}
-	return store.StartEmbedded(ctx, opts.DataDir, log)
+	c := opts.Cluster
+	return cluster.Open(ctx, cluster.Config{DataDir: opts.DataDir, NodeID: opts.NodeID, EtcdEndpoints: opts.EtcdEndpoints,
+		Token: c.Token, PeerListen: c.PeerListen, ClientListen: c.ClientListen, Join: c.Join, APIToken: opts.Token, Log: log})
 }
 
 // daemon is the assembled server: store, controllers and API.
@@ -131,7 +132,8 @@ func assemble(ctx context.Context, opts Options, backend *store.Backend, log *sl
 		Log: log, Registry: reg, Token: opts.Token, Guard: guard, Hub: d.hub,
 		Verify:  func(ctx context.Context, name string) error { _, err := d.scrubber.VerifyImage(ctx, name); return err },
 		Targets: d.backups.targets, Secrets: d.backups.secrets, RekeySecrets: d.backups.atRest.rekey, Backups: d.backups.apiDeps(),
-		Extra: extraRoutes(opts),
+		Extra:   extraRoutes(opts),
+		Cluster: cluster.NewService(cli, opts.Cluster.Token, len(opts.EtcdEndpoints) == 0, opts.Cluster.MaxMembers),
 	})
 	if err != nil {
 		return nil, err

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
-	"path/filepath"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -14,9 +13,9 @@ import (
 	"go.uber.org/zap"
 )
 
-// Backend is a connection to etcd: either an embedded single-member server
-// under a data directory, or an external cluster. Close stops both the
-// client and, when embedded, the server.
+// Backend is a connection to etcd: either an embedded member under a data
+// directory, or an external cluster. Close stops both the client and, when
+// embedded, the server.
 type Backend struct {
 	Client *clientv3.Client
 	server *embed.Etcd
@@ -28,16 +27,6 @@ type Backend struct {
 // warnings and errors, and the reason when it stops the process (a full
 // disk), go to log; nil discards them.
 func StartEmbedded(ctx context.Context, dir string, log *slog.Logger) (*Backend, error) {
-	cfg := embed.NewConfig()
-	cfg.Name = "plinth"
-	cfg.Dir = filepath.Join(dir, "etcd")
-	cfg.Logger = "zap"
-	cfg.LogLevel = "warn"
-	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(etcdLogger(log))
-	// A 1 s bolt commit batch costs nothing in safety (every write is in
-	// the fsynced WAL before it is acknowledged) and saves an idle daemon
-	// etcd's frequent empty commits.
-	cfg.BackendBatchInterval = time.Second
 	clientURL, err := freeLoopbackURL()
 	if err != nil {
 		return nil, err
@@ -46,57 +35,43 @@ func StartEmbedded(ctx context.Context, dir string, log *slog.Logger) (*Backend,
 	if err != nil {
 		return nil, err
 	}
-	cfg.ListenClientUrls = []url.URL{*clientURL}
-	cfg.AdvertiseClientUrls = []url.URL{*clientURL}
-	cfg.ListenPeerUrls = []url.URL{*peerURL}
-	cfg.AdvertisePeerUrls = []url.URL{*peerURL}
-	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
-	// A restarted member reuses its WAL; the cluster token only matters for
-	// a fresh data dir.
-	cfg.ClusterState = embed.ClusterStateFlagNew
-	e, err := embed.StartEtcd(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("start embedded etcd in %s: %w", cfg.Dir, err)
-	}
-	select {
-	case <-e.Server.ReadyNotify():
-	case <-ctx.Done():
-		e.Close()
-		return nil, fmt.Errorf("start embedded etcd: %w", ctx.Err())
-	case <-time.After(60 * time.Second):
-		e.Close()
-		return nil, fmt.Errorf("embedded etcd in %s did not become ready within 60s", cfg.Dir)
-	}
-	cli, err := clientv3.New(clientv3.Config{
-		Endpoints:   []string{clientURL.String()},
-		DialTimeout: 10 * time.Second,
-		Logger:      zap.NewNop(),
-	})
-	if err != nil {
-		e.Close()
-		return nil, fmt.Errorf("connect to embedded etcd: %w", err)
-	}
-	return &Backend{Client: cli, server: e}, nil
+	return StartMember(ctx, MemberConfig{DataDir: dir, Name: "plinth", PeerURL: *peerURL, ClientURL: *clientURL, Log: log})
 }
 
 // Connect uses an external etcd cluster.
 func Connect(ctx context.Context, endpoints []string) (*Backend, error) {
+	return connect(ctx, endpoints, 0)
+}
+
+// ConnectSyncing uses an etcd cluster like Connect and also refreshes its
+// endpoints from the cluster's member list every 30 s, so that a client of
+// a cluster whose members change keeps finding them.
+func ConnectSyncing(ctx context.Context, endpoints []string) (*Backend, error) {
+	return connect(ctx, endpoints, 30*time.Second)
+}
+
+func connect(ctx context.Context, endpoints []string, autoSync time.Duration) (*Backend, error) {
 	cli, err := clientv3.New(clientv3.Config{
-		Endpoints:   endpoints,
-		DialTimeout: 10 * time.Second,
-		Logger:      zap.NewNop(),
-		Context:     ctx,
+		Endpoints:        endpoints,
+		DialTimeout:      10 * time.Second,
+		Logger:           zap.NewNop(),
+		Context:          ctx,
+		AutoSyncInterval: autoSync,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("connect to etcd %v: %w", endpoints, err)
 	}
-	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if _, err := cli.Status(sctx, endpoints[0]); err != nil {
-		cli.Close()
-		return nil, fmt.Errorf("etcd at %s does not answer: %w (check --etcd-endpoints)", endpoints[0], err)
+	var lastErr error
+	for _, ep := range endpoints {
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		_, lastErr = cli.Status(sctx, ep)
+		cancel()
+		if lastErr == nil {
+			return &Backend{Client: cli}, nil
+		}
 	}
-	return &Backend{Client: cli}, nil
+	cli.Close()
+	return nil, fmt.Errorf("etcd at %v does not answer: %w (check --etcd-endpoints)", endpoints, lastErr)
 }
 
 // Close closes the client and stops the embedded server, if any.
@@ -106,6 +81,15 @@ func (b *Backend) Close() error {
 		b.server.Close()
 	}
 	return err
+}
+
+// Stopped is closed when the embedded etcd server stops on its own (it was
+// removed from its cluster, or its disk failed); nil for an external etcd.
+func (b *Backend) Stopped() <-chan struct{} {
+	if b.server == nil {
+		return nil
+	}
+	return b.server.Server.StopNotify()
 }
 
 func freeLoopbackURL() (*url.URL, error) {

@@ -210,11 +210,16 @@ func TestFailedBackupNeverBlocks(t *testing.T) {
 		t.Fatalf("a backup over a Completed one: %d %v; want a 409 saying Completed", code, e)
 	}
 
-	// CLI: create over a failed backup, and retry.
+	// CLI: create over a failed backup, and retry. Another image: every
+	// block of nb is on the target now, so a backup of nb completes at once
+	// (it reads nothing) and could not be caught in the middle.
 	d.mustCall(200, "DELETE", "/v1/backupbackingimages/"+third, "")
 	d.waitGone("/v1/backupbackingimages/"+third, 30*time.Second)
-	fourth := d.failBackup(gw, "nb")
-	out, err := d.plinthCLI("backup", "create", "nb", "--target", "s3")
+	img2 := filepath.Join(t.TempDir(), "nb2.raw")
+	writeImage(t, img2, 128<<20, 128<<20, 73)
+	d.createDownload("nb2", serveFile(t, img2).URL)
+	fourth := d.failBackup(gw, "nb2")
+	out, err := d.plinthCLI("backup", "create", "nb2", "--target", "s3")
 	if err != nil {
 		t.Fatalf("plinth backup create over a failed backup: %v\n%s", err, out)
 	}

@@ -209,18 +209,63 @@ func (c *Controller) deleteRemote(ctx context.Context, b model.Backup) error {
 }
 
 // progress returns a ProgressFunc recording the backup's percentage at
-// most every 500 ms.
+// most every progressEvery. A percentage that arrives sooner is not lost:
+// it is recorded when the interval ends (unless a newer one replaced it),
+// so a backup whose work comes in one burst still shows where it got to.
 func (c *Controller) progress(ctx context.Context, name string) backupstore.ProgressFunc {
-	var last time.Time
+	t := &throttle{every: progressEvery}
 	return func(p backupstore.Progress) {
-		if p.Percent < 100 && time.Since(last) < 500*time.Millisecond {
-			return
-		}
-		last = time.Now()
-		_ = c.setStatus(ctx, name, func(s *model.BackupStatus) {
-			if s.State == apitypes.BackupStateInProgress {
-				s.Progress = min(p.Percent, 99)
-			}
+		t.offer(p.Percent, p.Percent >= 100, func(pct int) {
+			_ = c.setStatus(ctx, name, func(s *model.BackupStatus) {
+				if s.State == apitypes.BackupStateInProgress {
+					s.Progress = min(pct, 99)
+				}
+			})
 		})
+	}
+}
+
+// progressEvery bounds how often a backup's progress is written to etcd.
+const progressEvery = 500 * time.Millisecond
+
+// throttle passes at most one value per interval to its write function,
+// and the last value offered during an interval when the interval ends.
+type throttle struct {
+	every   time.Duration
+	mu      sync.Mutex
+	last    time.Time
+	pending *int
+	timer   *time.Timer
+}
+
+// offer writes v now if the interval since the last write has passed (or
+// force is set), else keeps it to be written when the interval ends.
+func (t *throttle) offer(v int, force bool, write func(int)) {
+	t.mu.Lock()
+	wait := t.every - time.Since(t.last)
+	if force || wait <= 0 {
+		t.last, t.pending = time.Now(), nil
+		t.mu.Unlock()
+		write(v)
+		return
+	}
+	t.pending = &v
+	if t.timer == nil {
+		t.timer = time.AfterFunc(wait, func() { t.flush(write) })
+	}
+	t.mu.Unlock()
+}
+
+func (t *throttle) flush(write func(int)) {
+	t.mu.Lock()
+	t.timer = nil
+	p := t.pending
+	t.pending = nil
+	if p != nil {
+		t.last = time.Now()
+	}
+	t.mu.Unlock()
+	if p != nil {
+		write(*p)
 	}
 }

@@ -67,26 +67,49 @@ func Build(ctx context.Context, src Source, want string, progress func(done int6
 // the offsets of the blocks that differ, sorted; an error only when src
 // cannot be read or ctx ends.
 func Check(ctx context.Context, src Source, m *Manifest, opts VerifyOptions) ([]int64, error) {
-	if src.Size() != m.Size {
-		return nil, fmt.Errorf("the copy is %d bytes, its manifest %d", src.Size(), m.Size)
-	}
 	var lim *rate.Limiter
 	if opts.BytesPerSecond > 0 {
 		lim = rate.NewLimiter(rate.Limit(opts.BytesPerSecond), BlockSize)
+	}
+	return checkBlocks(ctx, src, m, lim, opts.Progress, nil)
+}
+
+// CopyVerified reads src and checks it against m exactly as Check does,
+// and hands every data block that matches to write (from several
+// goroutines at once; data is valid during the call). Zero blocks are only
+// checked: a copy leaves them as holes. It returns the offsets of the
+// blocks that differ, sorted (none of them was written), or the first
+// error of reading src or of write. progress, if set, gets the bytes
+// examined so far, possibly out of order.
+func CopyVerified(ctx context.Context, src Source, m *Manifest, write func(off int64, data []byte) error,
+	progress func(done int64)) ([]int64, error) {
+	return checkBlocks(ctx, src, m, nil, progress, write)
+}
+
+// checkBlocks is Check and CopyVerified: every block of src compared with
+// m, and the matching data blocks passed to write when it is set.
+func checkBlocks(ctx context.Context, src Source, m *Manifest, lim *rate.Limiter, progress func(int64),
+	write func(off int64, data []byte) error) ([]int64, error) {
+	if src.Size() != m.Size {
+		return nil, fmt.Errorf("the copy is %d bytes, its manifest %d", src.Size(), m.Size)
 	}
 	var mu sync.Mutex
 	var bad []int64
 	var done atomic.Int64
 	err := forBlocks(ctx, src, lim, func(_ context.Context, i int, data []byte) error {
-		want := m.Blocks[i]
+		want, off := m.Blocks[i], int64(i)*BlockSize
 		ok := (want.IsZero() && allZero(data)) || (!want.IsZero() && SumOf(data) == want)
 		if !ok {
 			mu.Lock()
-			bad = append(bad, int64(i)*BlockSize)
+			bad = append(bad, off)
 			mu.Unlock()
+		} else if write != nil && !want.IsZero() {
+			if err := write(off, data); err != nil {
+				return fmt.Errorf("write block at offset %d: %w", off, err)
+			}
 		}
-		if opts.Progress != nil {
-			opts.Progress(done.Add(int64(len(data))))
+		if progress != nil {
+			progress(done.Add(int64(len(data))))
 		}
 		return nil
 	})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"runtime"
 	"slices"
 	"sync"
 
@@ -61,102 +60,23 @@ func (d *Disk) Replicate(ctx context.Context, id CopyID, src engine.CopyReader, 
 }
 
 // copyBlocks copies src's blocks to dst (sized, all hole), verifying each
-// against m, on one goroutine per CPU. It returns the offsets of the
+// against m (engine.CopyVerified: one reader per CPU; a source hole where m
+// has data reads as zeros and is found). It returns the offsets of the
 // blocks that do not match m, sorted (none is written).
 func copyBlocks(ctx context.Context, src engine.Source, m *engine.Manifest, dst *os.File, progress func(int64)) ([]int64, error) {
-	extents, err := src.DataExtents(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("find the source's data extents: %w", err)
-	}
-	read := blocksToRead(extents, m)
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var mu sync.Mutex
-	var bad []int64
-	var done int64
-	report := func(n int) {
-		mu.Lock()
-		done += int64(n)
+	var mu sync.Mutex // progress is reported in order
+	report := func(n int64) {
 		if progress != nil {
-			progress(done)
-		}
-		mu.Unlock()
-	}
-	idx := make(chan int)
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			buf := make([]byte, engine.BlockSize)
-			for i := range idx {
-				n := engine.BlockLen(i, m.Size)
-				if read[i] {
-					ok, err := copyBlock(src, m.Blocks[i], buf[:n], dst, int64(i)*engine.BlockSize)
-					if err != nil {
-						cancel(err)
-						continue
-					}
-					if !ok {
-						mu.Lock()
-						bad = append(bad, int64(i)*engine.BlockSize)
-						mu.Unlock()
-					}
-				}
-				report(n)
-			}
-		})
-	}
-	for i := range len(m.Blocks) {
-		select {
-		case idx <- i:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
+			mu.Lock()
+			progress(n)
+			mu.Unlock()
 		}
 	}
-	close(idx)
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil {
+	bad, err := engine.CopyVerified(ctx, src, m, func(off int64, data []byte) error {
+		return writeSparse(dst, data, off)
+	}, report)
+	if err != nil {
 		return nil, err
 	}
-	slices.Sort(bad)
 	return bad, nil
-}
-
-// copyBlock reads the block at off into buf, checks it against want, and
-// writes its non-zero runs to dst. ok is false when the block does not
-// match (nothing is written).
-func copyBlock(src engine.Source, want engine.BlockSum, buf []byte, dst *os.File, off int64) (ok bool, err error) {
-	if _, err := src.ReadAt(buf, off); err != nil {
-		return false, fmt.Errorf("read the source's block at offset %d: %w", off, err)
-	}
-	if want.IsZero() {
-		return engine.AllZero(buf), nil
-	}
-	if engine.SumOf(buf) != want {
-		return false, nil
-	}
-	if err := writeSparse(dst, buf, off); err != nil {
-		return false, fmt.Errorf("write block at offset %d: %w", off, err)
-	}
-	return true, nil
-}
-
-// blocksToRead marks the blocks an extent overlaps, and every block the
-// manifest says holds data (a hole there is damage to be found).
-func blocksToRead(extents []engine.Extent, m *engine.Manifest) []bool {
-	out := make([]bool, len(m.Blocks))
-	for _, e := range extents {
-		end := min(e.Offset+e.Length, m.Size)
-		if e.Length <= 0 || e.Offset >= end {
-			continue
-		}
-		for i := e.Offset / engine.BlockSize; i <= (end-1)/engine.BlockSize; i++ {
-			out[i] = true
-		}
-	}
-	for i, b := range m.Blocks {
-		out[i] = out[i] || !b.IsZero()
-	}
-	return out
 }

@@ -4,10 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
-	"slices"
-	"sync"
-	"sync/atomic"
 
 	"github.com/plinth-storage/plinth/internal/engine"
 	"github.com/plinth-storage/plinth/internal/engine/v2/volstore"
@@ -91,62 +87,15 @@ func (d *Disk) replicateRaw(ctx context.Context, name string, src engine.CopyRea
 	return cfg, nil
 }
 
-// copyBlocks reads m's data blocks of src with one reader per CPU, checks
-// each against its ID and writes the good ones into vol (zero blocks stay
-// holes). It returns the offsets of the blocks that did not match, sorted.
+// copyBlocks checks src against m (engine.CopyVerified, one reader per
+// CPU) and writes the matching data blocks into vol; zero blocks stay
+// holes. It returns the offsets of the blocks that did not match, sorted.
 func copyBlocks(ctx context.Context, src engine.Source, vol *volstore.Volume, m *engine.Manifest,
 	progress func(int64)) ([]int64, error) {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var (
-		mu   sync.Mutex
-		bad  []int64
-		done atomic.Int64
-		wg   sync.WaitGroup
-	)
-	idx := make(chan int)
-	for range max(2, runtime.GOMAXPROCS(0)) {
-		wg.Go(func() {
-			buf := make([]byte, engine.BlockSize)
-			for i := range idx {
-				off := int64(i) * engine.BlockSize
-				data := buf[:engine.BlockLen(i, m.Size)]
-				if _, err := src.ReadAt(data, off); err != nil {
-					cancel(fmt.Errorf("read the source at %d: %w", off, orUnexpectedEOF(err)))
-					continue
-				}
-				if engine.SumOf(data) != m.Blocks[i] {
-					mu.Lock()
-					bad = append(bad, off)
-					mu.Unlock()
-					continue
-				}
-				if _, err := vol.WriteAt(data, off); err != nil {
-					cancel(fmt.Errorf("write at %d: %w", off, err))
-					continue
-				}
-				if progress != nil {
-					progress(done.Add(int64(len(data))))
-				}
-			}
-		})
-	}
-	for i, b := range m.Blocks {
-		if b.IsZero() {
-			continue
-		}
-		select {
-		case idx <- i:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	close(idx)
-	wg.Wait()
-	slices.Sort(bad)
-	return bad, context.Cause(ctx)
+	return engine.CopyVerified(ctx, src, m, func(off int64, data []byte) error {
+		_, err := vol.WriteAt(data, off)
+		return err
+	}, progress)
 }
 
 // replicateQcow2 checks the qcow2 file behind src against m (naming damaged

@@ -111,7 +111,7 @@ func flipByte(t *testing.T, d *Disk, id CopyID, off int64) {
 // fileCopy is a copy kept in a plain file, read the way data engine v1's
 // reader offers it (a CopyReader with FilePath).
 type fileCopy struct {
-	*fileSource
+	*engine.FileSource
 	*os.File
 }
 
@@ -125,14 +125,14 @@ func openFileCopy(t *testing.T, path string) *fileCopy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &fileCopy{fileSource: s, File: f}
+	c := &fileCopy{FileSource: s, File: f}
 	t.Cleanup(func() { c.Close() })
 	return c
 }
 
-func (c *fileCopy) ReadAt(p []byte, off int64) (int, error) { return c.fileSource.ReadAt(p, off) }
+func (c *fileCopy) ReadAt(p []byte, off int64) (int, error) { return c.FileSource.ReadAt(p, off) }
 func (c *fileCopy) FilePath() string                        { return c.File.Name() }
-func (c *fileCopy) Close() error                            { c.fileSource.Close(); return c.File.Close() }
+func (c *fileCopy) Close() error                            { c.FileSource.Close(); return c.File.Close() }
 
 var _ engine.CopyReader = (*fileCopy)(nil)
 

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/plinth-storage/plinth/internal/backoff"
 	"path/filepath"
 	"time"
 
@@ -70,7 +71,7 @@ func (d *daemon) waitV1Disk(ctx context.Context) error {
 				last = fmt.Sprintf("disk %s: type %s, schedulable %s (%s)", name, disk.DiskType, c.Status, c.Message)
 			}
 		}
-		if err := waitCtx(ctx, 200*time.Millisecond); err != nil {
+		if err := backoff.Sleep(ctx, 200*time.Millisecond); err != nil {
 			return err
 		}
 	}
@@ -167,7 +168,7 @@ func (d *daemon) addTarget(ctx context.Context, gw *s3Server, name string) error
 		if err == nil && t.Available {
 			return nil
 		}
-		if err := waitCtx(ctx, 100*time.Millisecond); err != nil {
+		if err := backoff.Sleep(ctx, 100*time.Millisecond); err != nil {
 			return err
 		}
 	}
@@ -214,7 +215,7 @@ func (d *daemon) cleanup(ctx context.Context, names ...string) error {
 				errs = append(errs, fmt.Errorf("image %s still there 60 s after its deletion", n))
 				break
 			}
-			if err := waitCtx(ctx, 100*time.Millisecond); err != nil {
+			if err := backoff.Sleep(ctx, 100*time.Millisecond); err != nil {
 				return err
 			}
 		}

@@ -1,7 +1,6 @@
 package benchvs
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -165,18 +164,6 @@ func statusKB(pid int, field string) (int64, error) {
 		}
 	}
 	return 0, errors.New("no " + field + " line in /proc/" + strconv.Itoa(pid) + "/status")
-}
-
-// waitCtx sleeps d or until ctx ends.
-func waitCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // clockTicks is the kernel's USER_HZ, the unit of /proc/PID/stat's times

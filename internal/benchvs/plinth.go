@@ -6,11 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/plinth-storage/plinth/internal/backoff"
 	"path/filepath"
 	"time"
 
 	"github.com/plinth-storage/plinth/internal/apitypes"
+	"github.com/plinth-storage/plinth/internal/backoff"
 	"github.com/plinth-storage/plinth/internal/client"
 )
 
